@@ -1,0 +1,26 @@
+"""Run every benchmarks/bench_*.py and print its figures (`make bench`)."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+
+from benchmarks.harness import format_figures
+
+
+def main(selected: list[str]) -> int:
+    here = Path(__file__).parent
+    names = sorted(m.name for m in pkgutil.iter_modules([str(here)]) if m.name.startswith("bench_"))
+    if selected:
+        names = [n for n in names if any(s in n for s in selected)]
+    for name in names:
+        module = importlib.import_module(f"benchmarks.{name}")
+        print(f"== {name}: {(module.__doc__ or '').strip().splitlines()[0]}")
+        print(format_figures(module.run()))
+        print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
