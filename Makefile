@@ -1,0 +1,72 @@
+# praktijktest: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+TRANSLATIONS := praktijktest/translations
+CATALOGUES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-sqlite test-postgresql bench lint translations extract-messages system-deps clean help
+
+help:
+	@echo "make run    set up everything, load the demo and serve on http://$(HOST):$(PORT)"
+	@echo "make test   install what the tests need and run the whole suite"
+	@echo "make bench  run the benchmarks, each figure beside its baseline"
+	@echo "make lint   ruff"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed-run $@
+
+%.mo: %.po
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ >/dev/null
+
+translations: $(VENV)/.installed-run $(COMPILED)
+
+extract-messages: $(VENV)/.installed-dev
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
+
+system-deps:
+	@scripts/system-deps.sh run
+
+run: $(VENV)/.installed-run translations system-deps
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C stops)."
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-dev translations
+	@scripts/system-deps.sh test
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgresql; \
+	else echo "TEST_DATABASE_URL is not set: the PostgreSQL pass is skipped (.ci/run sets it)."; fi
+
+# The statistics tests touch no database, so the PostgreSQL pass leaves them out.
+test-sqlite:
+	@echo "== tests on SQLite"
+	TEST_DATABASE_URL= $(BIN)/pytest -q tests
+
+test-postgresql:
+	@echo "== tests on PostgreSQL ($$TEST_DATABASE_URL)"
+	$(BIN)/pytest -q tests --ignore=tests/analysis
+
+bench: $(VENV)/.installed-dev translations
+	$(BIN)/python -m benchmarks.run
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache $(COMPILED)

@@ -1,0 +1,93 @@
+"""praktijktest: discrimination practice tests for Belgian municipalities."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, Response
+
+from praktijktest import errors, i18n, navigation, security
+from praktijktest.config import load_config
+from praktijktest.database import configure_sqlite
+from praktijktest.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; `config` overrides what the environment says."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.update(load_config(Path(app.instance_path)))
+    app.config.update(config or {})
+    app.jinja_env.add_extension("jinja2.ext.do")
+    _init_extensions(app)
+    _register_blueprints(app)
+    _init_request_transaction(app)
+    errors.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    navigation.init_app(app)
+    from praktijktest.cli import register_commands
+
+    register_commands(app)
+    from praktijktest.permissions import check_views_declared
+
+    check_views_declared(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True, render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    from flask_babel import lazy_gettext
+
+    login_manager.login_message = lazy_gettext("Log in to see this page.")
+    with app.app_context():
+        configure_sqlite(db.engine)
+
+    from praktijktest.accounts.models import User
+
+    @login_manager.user_loader
+    def _load_user(session_id: str) -> User | None:
+        user_id, _, password_tail = session_id.partition(":")
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        if user is None or not user.is_active or user.password_hash[-12:] != password_tail:
+            return None
+        return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from praktijktest.accounts import admin_views as user_admin
+    from praktijktest.accounts import views as accounts
+    from praktijktest.audit import views as audit
+    from praktijktest.core import views as core
+    from praktijktest.organisations import views as organisations
+
+    for module in (core, accounts, user_admin, organisations, audit):
+        app.register_blueprint(module.bp)
+
+
+def _init_request_transaction(app: Flask) -> None:
+    """One transaction per request: services flush, the request commits once."""
+
+    @app.after_request
+    def _commit(response: Response) -> Response:
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response

@@ -1,0 +1,127 @@
+"""Account operations: create, update, authenticate, change password.
+
+Services flush and audit; the request (or CLI command) commits once.
+"""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from praktijktest.accounts.models import Role, User
+from praktijktest.accounts.passwords import hash_password, password_problem, verify_password
+from praktijktest.audit.services import diff, record
+from praktijktest.extensions import db
+from praktijktest.organisations.models import Organisation
+from praktijktest.timeutil import utcnow
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be carried out, with the reason."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    """The account with this e-mail address, case-insensitively."""
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def create_user(
+    email: str,
+    name: str,
+    role: str,
+    organisation: Organisation,
+    password: str,
+    *,
+    is_active: bool = True,
+    check_strength: bool = True,
+) -> User:
+    """Create an account; refuses a duplicate address, an unknown role or a weak password."""
+    email = normalise_email(email)
+    if role not in set(Role):
+        raise AccountError(_("Unknown role %(role)s; choose one of %(roles)s.", role=role, roles=", ".join(Role)))
+    if find_user(email):
+        raise AccountError(_("An account with the address %(email)s already exists.", email=email))
+    if check_strength and (problem := password_problem(password, email, name)):
+        raise AccountError(problem)
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        organisation=organisation,
+        is_active=is_active,
+        password_hash=hash_password(password),
+        password_changed_at=utcnow(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    record("user.create", user, summary=f"{email} ({role})", organisation_id=organisation.id)
+    return user
+
+
+def update_user(user: User, *, expected_version: int | None = None, **values) -> User:
+    """Change name, role, organisation or active flag; a stale form is refused."""
+    if expected_version is not None and expected_version != user.version:
+        raise AccountError(_("Someone else changed this account in the meantime; reload the page and try again."))
+    if "email" in values:
+        values["email"] = normalise_email(values["email"])
+        other = find_user(values["email"])
+        if other and other.id != user.id:
+            raise AccountError(_("An account with the address %(email)s already exists.", email=values["email"]))
+    changes = diff(user, values)
+    if not changes:
+        return user
+    for field, value in values.items():
+        setattr(user, field, value)
+    db.session.flush()
+    record("user.update", user, summary=user.email, changes=changes)
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None; every attempt is audited."""
+    user = find_user(email)
+    if user is None:
+        # Hash anyway, so that timing does not tell which addresses exist.
+        verify_password(_DUMMY_HASH.get(), password)
+        record("login.failed", summary=normalise_email(email)[:254])
+        return None
+    if not user.is_active or not verify_password(user.password_hash, password):
+        record("login.failed", user, summary=user.email, organisation_id=user.organisation_id)
+        return None
+    user.last_login_at = utcnow()
+    record("login", user, actor=user)
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Replace the password after checking the current one and the policy."""
+    if not verify_password(user.password_hash, current):
+        raise AccountError(_("The current password is not correct."))
+    if problem := password_problem(new, user.email, user.name):
+        raise AccountError(problem)
+    set_password(user, new)
+
+
+def set_password(user: User, new: str) -> None:
+    """Store a new hash (the caller has checked the policy) and audit it."""
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    db.session.flush()
+    record("user.password_change", user, summary=user.email)
+
+
+class _DummyHash:
+    """A hash computed once per process with the configured cost."""
+
+    _value: str | None = None
+
+    def get(self) -> str:
+        if self._value is None:
+            self._value = hash_password("not-a-real-password")
+        return self._value
+
+
+_DUMMY_HASH = _DummyHash()

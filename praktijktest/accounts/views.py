@@ -1,0 +1,64 @@
+"""Log in, log out, change one's own password."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from praktijktest.accounts.forms import LoginForm, PasswordChangeForm
+from praktijktest.accounts.services import AccountError, authenticate, change_password
+from praktijktest.extensions import limiter
+from praktijktest.permissions import any_role, public
+from praktijktest.urls import safe_next
+
+bp = Blueprint("accounts", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _submitted_email() -> str:
+    return (request.form.get("email") or "").strip().lower()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_submitted_email)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user:
+            login_user(user)
+            return redirect(safe_next(request.args.get("next")))
+        flash(_("The e-mail address or password is not correct."), "error")
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@any_role
+def logout():
+    logout_user()
+    flash(_("You are logged out."), "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@any_role
+def password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            change_password(user := current_user._get_current_object(), form.current_password.data,
+                            form.new_password.data)
+        except AccountError as error:
+            flash(str(error), "error")
+        else:
+            login_user(user)  # the session id includes the password; renew it
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("core.home"))
+    return render_template("accounts/password.html", form=form)

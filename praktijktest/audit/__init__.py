@@ -1,0 +1,1 @@
+"""The audit log: one append-only table, one service."""

@@ -1,0 +1,93 @@
+"""Command-line interface: `flask --app wsgi orgs|users|demo ...`."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from praktijktest.accounts.models import Role
+from praktijktest.accounts.services import AccountError, create_user
+from praktijktest.extensions import db
+from praktijktest.organisations.models import OrganisationKind
+from praktijktest.organisations.services import OrganisationError, create_organisation, find_organisation
+
+orgs = AppGroup("orgs", help="Manage organisations (municipalities and partnerships).")
+users = AppGroup("users", help="Manage user accounts.")
+
+
+@orgs.command("create")
+@click.argument("name")
+@click.option(
+    "--kind",
+    type=click.Choice([k.value for k in OrganisationKind]),
+    default=OrganisationKind.MUNICIPALITY.value,
+    show_default=True,
+    help="A single municipality, or a regional partnership of municipalities.",
+)
+@click.option("--member", "members", multiple=True, help="A member municipality of a partnership (repeat).")
+def create_org(name: str, kind: str, members: tuple[str, ...]) -> None:
+    """Create the organisation NAME."""
+    try:
+        organisation = create_organisation(name, kind, members)
+    except OrganisationError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    covered = ", ".join(m.name for m in organisation.municipalities)
+    click.echo(f"Created {organisation.kind} {organisation.name!r} (id {organisation.id}), covering {covered}.")
+
+
+@orgs.command("list")
+def list_orgs() -> None:
+    """List the organisations and the municipalities they cover."""
+    from sqlalchemy import select
+
+    from praktijktest.organisations.models import Organisation
+
+    for org in db.session.scalars(select(Organisation).order_by(Organisation.name)):
+        click.echo(f"{org.id}\t{org.name}\t{org.kind}\t{', '.join(m.name for m in org.municipalities)}")
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True, help="What the user may do.")
+@click.option("--org", "org_name", required=True, help="Name of the user's organisation.")
+@click.option("--name", default=None, help="Full name (default: the part of EMAIL before @).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input, not the terminal.")
+def create_user_command(email: str, role: str, org_name: str, name: str | None, password_stdin: bool) -> None:
+    """Create an account for EMAIL; the password is asked for, or read from stdin."""
+    organisation = find_organisation(org_name)
+    if organisation is None:
+        raise click.ClickException(f"No organisation named {org_name!r}; create it with 'orgs create'.")
+    password = _read_password(password_stdin)
+    try:
+        user = create_user(email, name or email.split("@")[0], role, organisation, password)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email} in {organisation.name}.")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load the demonstration organisation and accounts (not in production)."""
+    from praktijktest.demo import DemoError, load_demo
+
+    try:
+        summary = load_demo()
+    except DemoError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(summary)
+
+
+def register_commands(app: Flask) -> None:
+    for command in (orgs, users, demo_command):
+        app.cli.add_command(command)

@@ -1,0 +1,72 @@
+"""Configuration from environment variables, with safe defaults.
+
+Development needs nothing installed: SQLite and evidence files live in
+`instance/`, and a secret key is generated there once. Production
+(`PRAKTIJKTEST_ENV=production`) refuses to start without `SECRET_KEY`
+and serves cookies over HTTPS only.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a safe configuration."""
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance_path: Path, is_production: bool) -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if is_production:
+        raise ConfigError("SECRET_KEY must be set when PRAKTIJKTEST_ENV=production.")
+    # Development: one random key kept in instance/, so sessions survive restarts.
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load_config(instance_path: Path) -> dict:
+    """Build the Flask configuration from the environment."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    env = os.environ.get("PRAKTIJKTEST_ENV", "development")
+    is_production = env == "production"
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'praktijktest.sqlite'}"
+    if database_url.startswith("postgres://"):
+        # Heroku-style URLs name the old driver; psycopg 3 is the one installed.
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+    return {
+        "PRAKTIJKTEST_ENV": env,
+        "SECRET_KEY": _secret_key(instance_path, is_production),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "EVIDENCE_DIR": os.environ.get("EVIDENCE_DIR") or str(instance_path / "evidence"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", is_production),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", is_production),
+        "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_LIFETIME_SECONDS", 8 * 3600)),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 50 * 1024 * 1024)),
+        "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead, which expires
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
+        "BABEL_DEFAULT_LOCALE": "nl_BE",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Brussels",
+        "LANGUAGES": {"nl_BE": "Nederlands", "fr_BE": "Français", "en": "English"},
+        # argon2id cost; tests lower it to keep hashing cheap.
+        "PASSWORD_HASH_TIME_COST": int(os.environ.get("PASSWORD_HASH_TIME_COST", 3)),
+        "PASSWORD_HASH_MEMORY_KIB": int(os.environ.get("PASSWORD_HASH_MEMORY_KIB", 65536)),
+    }

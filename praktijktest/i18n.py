@@ -1,0 +1,64 @@
+"""Language choice and locale-aware formatting of numbers and dates.
+
+Dutch (nl-BE) is the default. A user's choice in the language switch is
+kept in the session; otherwise a browser asking for French gets French.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from babel.numbers import format_decimal as babel_format_decimal
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import format_date, format_datetime, get_locale
+
+from praktijktest.timeutil import as_utc
+
+# Babel's Dutch pattern has no space before %; Belgian practice and French
+# usage write "9,65 %", with a non-breaking space.
+PERCENT_SPACE = {"nl": "\u00a0", "fr": "\u00a0"}
+
+
+def select_locale() -> str:
+    if not has_request_context():
+        return "en"  # command-line output, for operators, is in English
+    choice = session.get("locale")
+    if choice in current_app.config["LANGUAGES"]:
+        return choice
+    browser = request.accept_languages.best_match(["nl", "fr"])
+    return "fr_BE" if browser == "fr" else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def format_percent(value: float | None, digits: int = 1) -> str:
+    """A fraction as a percentage in the current locale: 0.0965 -> '9,65 %' in Dutch."""
+    if value is None:
+        return "–"
+    locale = get_locale()
+    number = babel_format_decimal(
+        value * 100, format="#,##0." + "0" * digits if digits else "#,##0", locale=locale
+    )
+    return number + PERCENT_SPACE.get(locale.language, "") + "%"
+
+
+def format_number(value: float | int | None, digits: int | None = None) -> str:
+    """A number with the locale's separators: 1234.5 -> '1.234,5' in Dutch."""
+    if value is None:
+        return "–"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "") if digits is not None else None
+    return babel_format_decimal(value, format=pattern, locale=get_locale())
+
+
+def format_when(value: datetime | date | None, style: str = "medium") -> str:
+    """A timestamp in Europe/Brussels time, in the locale's format."""
+    if value is None:
+        return "–"
+    if isinstance(value, datetime):
+        return format_datetime(as_utc(value), style)
+    return format_date(value, style)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(percent=format_percent, number=format_number, when=format_when)
+
+    @app.context_processor
+    def _languages():
+        return {"languages": app.config["LANGUAGES"], "current_locale": str(get_locale())}

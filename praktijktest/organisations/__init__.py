@@ -1,0 +1,1 @@
+"""Organisations: municipalities and regional partnerships of municipalities."""

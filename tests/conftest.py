@@ -1,0 +1,190 @@
+"""Fixtures: the app once per session, each test in a transaction rolled back.
+
+The suite runs on SQLite by default and on PostgreSQL when
+TEST_DATABASE_URL is set (`make test` does both when it is). The schema is
+built by the migrations, exactly as in production.
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from itertools import count
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
+
+from praktijktest import create_app
+from praktijktest.extensions import db as _db
+
+TEST_PASSWORD = "Correct-horse-battery-9"
+FAST_HASHING = {"PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_KIB": 64, "PASSWORD_HASH_PARALLELISM": 1}
+
+
+def test_database_url(tmp_dir: Path, name: str = "test") -> str:
+    """PostgreSQL when TEST_DATABASE_URL is set, else a fresh SQLite file."""
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / (name + '.sqlite')}"
+
+
+def reset_database(url: str) -> None:
+    """Drop everything in the test database, so the migrations start from nothing."""
+    if not url.startswith("postgresql"):
+        return
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+
+
+def make_test_app(database_url: str, tmp_dir: Path, **overrides) -> Flask:
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "EVIDENCE_DIR": str(tmp_dir / "evidence"),
+        **FAST_HASHING,
+        **overrides,
+    }
+    return create_app(config)
+
+
+class ConnectionBoundSession(FlaskSQLAlchemySession):
+    """Flask-SQLAlchemy's Session picks its engine itself and would ignore
+    `bind`; in tests every session must use the test's one connection."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
+class RequestIsolatingClient(FlaskClient):
+    """Each request gets its own app context, as in production, even while the
+    test holds one: otherwise `g` (the logged-in user, the locale) would leak
+    from one request into the next."""
+
+    def open(self, *args, **kwargs):
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory) -> Flask:
+    tmp_dir = tmp_path_factory.mktemp("app")
+    url = test_database_url(tmp_dir)
+    reset_database(url)
+    application = make_test_app(url, tmp_dir)
+    application.test_client_class = RequestIsolatingClient
+    with application.app_context():
+        upgrade()
+        _db.engine.dispose()
+    return application
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator:
+    """The database, inside a transaction that is rolled back after the test.
+
+    Sessions join the outer transaction through SAVEPOINTs, so that the
+    app's own commits stay inside it (SQLAlchemy docs, "Joining a Session
+    into an External Transaction").
+    """
+    with app.app_context():
+        connection = _db.engine.connect()
+        transaction = connection.begin()
+        original_session = _db.session
+        _db.session = _db._make_scoped_session(
+            {
+                "class_": ConnectionBoundSession,
+                "bind": connection,
+                "join_transaction_mode": "create_savepoint",
+                "expire_on_commit": False,
+            }
+        )
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original_session
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, db) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask, db):
+    return app.test_cli_runner()
+
+
+_sequence = count(1)
+
+
+@pytest.fixture
+def make_org(db) -> Callable:
+    """Factory: an organisation (a municipality unless members are given)."""
+    from praktijktest.organisations.services import create_organisation
+
+    def make(name: str | None = None, members: tuple[str, ...] = ()):
+        name = name or f"Gemeente {next(_sequence)}"
+        kind = "partnership" if members else "municipality"
+        return create_organisation(name, kind, members)
+
+    return make
+
+
+@pytest.fixture
+def org(make_org):
+    return make_org("Regio Test", members=("Testdorp", "Teststad"))
+
+
+@pytest.fixture
+def other_org(make_org):
+    return make_org("Andere Gemeente")
+
+
+@pytest.fixture
+def make_user(db, org) -> Callable:
+    """Factory: an active account with TEST_PASSWORD."""
+    from praktijktest.accounts.services import create_user
+
+    def make(role: str = "coordinator", organisation=None, email: str | None = None, **kwargs):
+        email = email or f"{role}{next(_sequence)}@example.test"
+        return create_user(email, f"Test {role.title()}", role, organisation or org, TEST_PASSWORD, **kwargs)
+
+    return make
+
+
+def log_in(client: FlaskClient, email: str, password: str = TEST_PASSWORD):
+    return client.post("/login", data={"email": email, "password": password})
+
+
+@pytest.fixture
+def login_as(client, make_user) -> Callable:
+    """Log the test client in as a new user with `role`; returns the user."""
+
+    def login(role: str, organisation=None, **kwargs):
+        user = make_user(role, organisation, **kwargs)
+        response = log_in(client, user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return login
+
+
+def visible_text(html: str) -> str:
+    """The text of a page, tags removed and white space folded."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()

@@ -1,0 +1,126 @@
+"""Every route of the app, requested as a guest, as each role, and as a user
+of another organisation.
+
+The expectations below are written by hand, not read from the decorators:
+a route missing from EXPECTED fails the test, so a new route cannot be
+added without deciding who may use it.
+"""
+from __future__ import annotations
+
+import pytest
+
+ALL = {"admin", "coordinator", "tester", "viewer"}
+ROLES = sorted(ALL)
+
+# endpoint -> (roles allowed, whether the route loads an organisation-owned object)
+EXPECTED: dict[str, tuple[set[str], bool]] = {
+    "core.home": (ALL, False),
+    "accounts.logout": (ALL, False),
+    "accounts.password": (ALL, False),
+    "user_admin.index": ({"admin"}, False),
+    "user_admin.create": ({"admin"}, False),
+    "user_admin.edit": ({"admin"}, True),
+    "organisations.index": ({"admin"}, False),
+    "organisations.create": ({"admin"}, False),
+    "organisations.edit": ({"admin"}, True),
+    "audit.index": ({"coordinator", "admin"}, False),
+}
+PUBLIC = {"accounts.login", "core.language", "static"}
+# Admins manage every organisation: for them "another organisation" is in reach.
+CROSS_ORGANISATION_ROLES = {"admin"}
+
+
+def routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+@pytest.fixture
+def objects(db, org, other_org, make_user):
+    """One object of each kind a route can name, in the user's own organisation
+    and in another one."""
+    own_user = make_user("viewer", org)
+    foreign_user = make_user("viewer", other_org)
+    return {
+        "own": {"user_id": own_user.id, "organisation_id": org.id},
+        "foreign": {"user_id": foreign_user.id, "organisation_id": other_org.id},
+    }
+
+
+def build_url(app, rule, values):
+    with app.test_request_context():
+        from flask import url_for
+
+        args = {name: values[name] for name in rule.arguments if name != "filename"}
+        if rule.endpoint == "static":
+            args["filename"] = "app.css"
+        return url_for(rule.endpoint, **args)
+
+
+def request(client, method, url):
+    response = client.open(url, method=method, data={})
+    response.close()  # static files are streamed from an open file
+    return response
+
+
+def test_every_route_has_an_expectation(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - PUBLIC - EXPECTED.keys() == set(), "add the new routes to EXPECTED"
+    assert EXPECTED.keys() - endpoints == set(), "EXPECTED names routes that no longer exist"
+
+
+def test_guest_is_sent_to_login(app, client, objects):
+    for rule, method in routes(app):
+        url = build_url(app, rule, objects["own"])
+        response = request(client, method, url)
+        if rule.endpoint in PUBLIC:
+            assert response.status_code in (200, 302), (method, url)
+            if response.status_code == 302:
+                assert "/login" not in response.headers["Location"], (method, url)
+        else:
+            assert response.status_code == 302, (method, url, response.status_code)
+            assert response.headers["Location"].startswith("/login"), (method, url)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_exactly_its_routes(app, client, objects, login_as, org, role):
+    user = login_as(role, org)
+    for rule, method in routes(app):
+        if rule.endpoint in PUBLIC or rule.endpoint == "accounts.logout":
+            continue
+        allowed, _ = EXPECTED[rule.endpoint]
+        own = dict(objects["own"], user_id=user.id) if role != "admin" else objects["own"]
+        response = request(client, method, build_url(app, rule, own))
+        if role in allowed:
+            assert response.status_code in (200, 302), (role, method, rule.rule, response.status_code)
+            if response.status_code == 302:
+                assert "/login" not in response.headers["Location"], (role, method, rule.rule)
+        else:
+            assert response.status_code == 403, (role, method, rule.rule, response.status_code)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_other_organisations_objects_are_not_found(app, client, objects, login_as, org, role):
+    login_as(role, org)
+    for rule, method in routes(app):
+        allowed, owned = EXPECTED.get(rule.endpoint, (set(), False))
+        if not owned or role not in allowed:
+            continue
+        response = request(client, method, build_url(app, rule, objects["foreign"]))
+        expected = (200, 302) if role in CROSS_ORGANISATION_ROLES else (404,)
+        assert response.status_code in expected, (role, method, rule.rule, response.status_code)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_logout_works_for_every_role(client, login_as, role):
+    login_as(role)
+    response = client.post("/logout")
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_unknown_object_is_404(client, login_as):
+    login_as("admin")
+    assert client.get("/admin/users/999999/edit").status_code == 404
+    assert client.get("/admin/organisations/999999/edit").status_code == 404

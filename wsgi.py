@@ -1,0 +1,3 @@
+from praktijktest import create_app
+
+app = create_app()
