@@ -4,6 +4,7 @@ Revision ID: 0002_user_accounts
 Revises: 0001_organisations
 Create Date: 2026-11-26
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -7,6 +7,7 @@ Revision ID: 0003_audit_log
 Revises: 0002_user_accounts
 Create Date: 2026-11-26
 """
+
 import sqlalchemy as sa
 from alembic import op
 

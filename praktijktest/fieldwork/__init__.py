@@ -1,0 +1,1 @@
+"""Fieldwork: tests, the applications sent in them, and the responses."""

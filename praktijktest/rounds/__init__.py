@@ -1,0 +1,1 @@
+"""Rounds: the design of a test round, its protocol and its status."""

@@ -1,0 +1,175 @@
+"""Reading CSV and XLSX files row by row, with line numbers for error messages.
+
+Belgian Excel writes CSV with semicolons and often a BOM; both are handled.
+Imports validate the whole file first and report every problem as
+`line N, column C: what is wrong`, writing nothing when there is one.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+MAX_REPORTED_PROBLEMS = 50
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file."""
+
+    line: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.column:
+            where.append(f"column {self.column}")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+    def to_dict(self) -> dict:
+        return {"line": self.line, "column": self.column, "message": self.message}
+
+
+@dataclass
+class Problems:
+    """The problems found while validating a file, in the order found."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def add(self, line: int | None, column: str | None, message: str) -> None:
+        self.items.append(Problem(line, column, message))
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def report(self, limit: int = MAX_REPORTED_PROBLEMS) -> str:
+        """The first `limit` problems, one per line, then how many more there are."""
+        lines = [str(p) for p in self.items[:limit]]
+        if len(self.items) > limit:
+            lines.append(f"... and {len(self.items) - limit} more problems.")
+        return "\n".join(lines)
+
+
+class FileRejected(ValueError):
+    """The file has problems; nothing was written."""
+
+    def __init__(self, problems: Problems):
+        super().__init__(problems.report())
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Table:
+    """A file's header and its data rows, each with the line it came from.
+
+    `problems` holds what is wrong with the file's shape (a row with more
+    values than the header has columns); validators add their own to it.
+    """
+
+    columns: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+    problems: Problems = field(default_factory=Problems)
+
+
+def read_table(source: str | Path | IO[bytes], filename: str | None = None) -> Table:
+    """Read a CSV or XLSX file; raises FileRejected for an unreadable file."""
+    name = filename or (str(source) if isinstance(source, (str, Path)) else getattr(source, "name", ""))
+    data = Path(source).read_bytes() if isinstance(source, (str, Path)) else source.read()
+    if name.lower().endswith((".xlsx", ".xlsm")) or data[:2] == b"PK":
+        return _read_xlsx(data)
+    return _read_csv(data)
+
+
+def _reject(message: str, line: int | None = None) -> FileRejected:
+    problems = Problems()
+    problems.add(line, None, message)
+    return FileRejected(problems)
+
+
+def _read_csv(data: bytes) -> Table:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise _reject("the file is not UTF-8 text; save it as 'CSV UTF-8'", line) from None
+    header_line = text.split("\n", 1)[0]
+    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise _reject("the file is empty") from None
+    columns = _clean_header(header)
+    table = Table(columns, [])
+    try:
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue  # blank lines, as spreadsheets leave at the end
+            table.rows.append((reader.line_num, _row_dict(table, record, reader.line_num)))
+    except csv.Error as error:
+        raise _reject(f"the CSV cannot be read: {error}", reader.line_num) from None
+    return table
+
+
+def _read_xlsx(data: bytes) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types for a damaged file
+        raise _reject(f"the spreadsheet cannot be opened: {error}") from None
+    try:
+        sheet = workbook.worksheets[0]
+        values = sheet.iter_rows(values_only=True)
+        header = next(values, None)
+        if header is None:
+            raise _reject("the spreadsheet is empty")
+        table = Table(_clean_header(["" if v is None else str(v) for v in header]), [])
+        for line, record in enumerate(values, start=2):
+            cells = [_cell_text(v) for v in record]
+            if any(cells):
+                table.rows.append((line, _row_dict(table, cells, line)))
+        return table
+    finally:
+        workbook.close()
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # Excel stores 3 as 3.0
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _clean_header(header: list[str]) -> list[str]:
+    columns = [h.strip() for h in header]
+    problems = Problems()
+    seen = set()
+    for position, column in enumerate(columns, start=1):
+        if not column:
+            problems.add(1, f"#{position}", "the column has no name")
+        elif column in seen:
+            problems.add(1, column, "the column appears twice")
+        seen.add(column)
+    if problems:
+        raise FileRejected(problems)
+    return columns
+
+
+def _row_dict(table: Table, cells: list[str], line: int) -> dict[str, str]:
+    columns = table.columns
+    if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns) :]):
+        table.problems.add(line, None, f"the row has {len(cells)} values but the header has {len(columns)} columns")
+    padded = list(cells) + [""] * (len(columns) - len(cells))
+    return {column: padded[i].strip() for i, column in enumerate(columns)}

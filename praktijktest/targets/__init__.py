@@ -1,0 +1,1 @@
+"""Targets: the organisation's registry of employers, landlords and agencies."""
