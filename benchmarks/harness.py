@@ -8,8 +8,8 @@ A benchmark module is `benchmarks/bench_<name>.py` with a function
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)
