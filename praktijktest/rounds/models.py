@@ -190,6 +190,7 @@ class RoundGroup(db.Model):
     is_reference: Mapped[bool] = mapped_column(default=False)
 
     ground: Mapped[RoundGround] = relationship(back_populates="groups")
+    round: Mapped[Round] = relationship(overlaps="groups")
 
     def __repr__(self) -> str:
         return f"<RoundGroup {self.label!r}{' (reference)' if self.is_reference else ''}>"
