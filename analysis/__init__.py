@@ -1,0 +1,10 @@
+"""praktijktest statistics engine: pure numpy/scipy/statsmodels, no Flask, no SQLAlchemy.
+
+Input: `Applications` (one entry per sent application). Output: frozen dataclasses
+whose `to_dict()` is plain JSON. See docs/statistics.md for formulas and sources.
+"""
+from analysis.data import DEFAULT_POSITIVE, Applications
+from analysis.result import RoundAnalysis
+from analysis.round import analyse_round
+
+__all__ = ["DEFAULT_POSITIVE", "Applications", "RoundAnalysis", "analyse_round"]

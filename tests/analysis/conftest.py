@@ -1,0 +1,47 @@
+"""Fixtures of the statistics tests: the published validation files, read once per session."""
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+
+from analysis import Applications
+
+VALIDATION_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "validation"
+
+
+def load_validation(name: str) -> list[dict[str, str]]:
+    """Rows of one validation CSV; fail loudly on CI, skip elsewhere, when the folder is missing."""
+    path = VALIDATION_DIR / name
+    if not path.exists():
+        message = f"validation data missing: {path}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="session")
+def bm_rows() -> list[dict[str, str]]:
+    return load_validation("bertrand-mullainathan-2004.csv")
+
+
+@pytest.fixture(scope="session")
+def bm(bm_rows) -> Applications:
+    """Bertrand & Mullainathan (2004): 4,870 applications to 1,323 ads."""
+    return Applications.from_records(bm_rows)
+
+
+@pytest.fixture(scope="session")
+def krw() -> Applications:
+    """Kline, Rose & Walters (2022): 83,643 applications at 108 firms."""
+    return Applications.from_records(load_validation("kline-rose-walters-2022.csv"))
+
+
+@pytest.fixture(scope="session")
+def inter1() -> Applications:
+    """R package callback, data set inter1: eight groups at 310 offers."""
+    return Applications.from_records(load_validation("callback-inter1.csv"))
