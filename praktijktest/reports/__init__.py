@@ -1,0 +1,1 @@
+"""Reports: PDFs rendered from HTML templates (templates/reports/) through `pdf.render_pdf`."""
