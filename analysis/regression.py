@@ -5,12 +5,12 @@ import math
 import warnings
 
 import numpy as np
-import statsmodels.api as sm
 from scipy.stats import chi2, norm
-from statsmodels.discrete.conditional_models import ConditionalLogit as _SmConditionalLogit
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from analysis.result import ConditionalLogit, Regression
+
+# statsmodels (and the pandas it loads) is imported inside the functions that fit
+# models: `import analysis` stays light for the app and the command line.
 
 
 def dummies(design: dict[str, np.ndarray], n: int) -> tuple[np.ndarray, list[str]]:
@@ -43,7 +43,9 @@ def lpm_clustered(y, is_ref, clusters, design: dict[str, np.ndarray], level: flo
     clusters = np.asarray(clusters)
     if len(np.unique(clusters)) < 2 or np.ptp(x[:, 1]) == 0:
         return Regression(None, None, None, (None, None), len(y), len(np.unique(clusters)), tuple(names))
-    fit = sm.OLS(np.asarray(y, float), x).fit(cov_type="cluster", cov_kwds={"groups": clusters})
+    from statsmodels.regression.linear_model import OLS
+
+    fit = OLS(np.asarray(y, float), x).fit(cov_type="cluster", cov_kwds={"groups": clusters})
     coef, se = float(fit.params[1]), float(fit.bse[1])
     z = norm.ppf(0.5 + level / 2)
     p = float(2 * norm.sf(abs(coef / se))) if se > 0 else None
@@ -87,6 +89,9 @@ def _varies_within(x: np.ndarray, groups: np.ndarray) -> np.ndarray:
 
 def _fit_conditional_logit(y, x, groups, n_inf: int, level: float) -> ConditionalLogit:
     """Fit statsmodels' ConditionalLogit; a non-converged fit is reported, not hidden."""
+    from statsmodels.discrete.conditional_models import ConditionalLogit as _SmConditionalLogit
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
     note = ""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
@@ -141,7 +146,9 @@ def gap_heterogeneity(y, is_ref, clusters, values) -> tuple[float | None, int, f
     x = np.column_stack([np.ones(len(y)), main, is_ref, main * is_ref[:, None]])
     if not _full_rank(x) or len(np.unique(clusters)) < 2:
         return None, df, None
-    fit = sm.OLS(np.asarray(y, float), x).fit(cov_type="cluster", cov_kwds={"groups": np.asarray(clusters)})
+    from statsmodels.regression.linear_model import OLS
+
+    fit = OLS(np.asarray(y, float), x).fit(cov_type="cluster", cov_kwds={"groups": np.asarray(clusters)})
     idx = np.arange(x.shape[1] - df, x.shape[1])
     b = fit.params[idx]
     v = fit.cov_params()[np.ix_(idx, idx)]

@@ -1,0 +1,68 @@
+"""Package boundaries, input validation and JSON safety."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from analysis import Applications, analyse_round
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_import_loads_neither_flask_nor_sqlalchemy():
+    code = ("import sys, analysis, analysis.power, analysis.regression; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy')]; "
+            "print(','.join(bad)); sys.exit(1 if bad else 0)")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_arrays_must_be_parallel():
+    with pytest.raises(ValueError, match="differ in length"):
+        Applications(test_id=["a", "b"], target=["t"], group=["x", "y"], positive=[True, False])
+
+
+def test_a_test_with_two_targets_is_refused():
+    apps = Applications(test_id=["a", "a"], target=["t1", "t2"], group=["x", "y"], positive=[True, False])
+    with pytest.raises(ValueError, match="more than one target"):
+        analyse_round(apps, "x")
+
+
+def test_unknown_reference_group_is_refused():
+    apps = Applications(test_id=["a", "a"], target=["t", "t"], group=["x", "y"], positive=[True, False])
+    with pytest.raises(ValueError, match="unknown group"):
+        analyse_round(apps, "z")
+
+
+def test_degenerate_round_serialises_without_nan():
+    # nobody got a positive response, one test has one group only
+    apps = Applications(test_id=["a", "a", "b"], target=["t", "t", "u"], group=["x", "y", "x"],
+                        positive=[False, False, False])
+    result = analyse_round(apps, "x")
+    text = json.dumps(result.to_dict(), allow_nan=False)
+    data = json.loads(text)
+    assert data["comparisons"][0]["tests_left_out"] == 1
+    assert data["comparisons"][0]["rate_ratio"] is None
+
+
+@pytest.mark.parametrize("method", ["exact", "krw"])
+def test_all_validation_rounds_serialise(bm, inter1, method):
+    for apps, ref, by in ((bm, "white", ["municipality"]), (inter1, "Man.F", ["applicant_gender"])):
+        data = analyse_round(apps, ref, by=by, target_method=method).to_dict()
+        json.dumps(data, allow_nan=False)
+
+
+def test_from_records_positive_outcomes_and_attributes():
+    rows = [
+        {"test_id": "1", "target": "t", "group": "x", "outcome": "invitation", "city": "Gent"},
+        {"test_id": "1", "target": "t", "group": "y", "outcome": "information_request", "city": "Gent"},
+    ]
+    apps = Applications.from_records(rows, positive_outcomes=["invitation"])
+    assert apps.positive.tolist() == [True, False]
+    assert list(apps.attributes) == ["city"]
+    assert np.array_equal(apps.attributes["city"], ["Gent", "Gent"])
