@@ -81,6 +81,11 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (core, accounts, user_admin, organisations, audit):
         app.register_blueprint(module.bp)
+    from praktijktest.targets import import_views, listing_views, sampling_views
+    from praktijktest.targets import views as targets
+
+    for module in (targets, import_views, listing_views, sampling_views):
+        app.register_blueprint(module.bp)
 
 
 def _init_request_transaction(app: Flask) -> None:

@@ -89,5 +89,7 @@ def demo_command() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (orgs, users, demo_command):
+    from praktijktest.targets.cli import targets
+
+    for command in (orgs, users, demo_command, targets):
         app.cli.add_command(command)

@@ -24,6 +24,16 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "organisations.create": ({"admin"}, False),
     "organisations.edit": ({"admin"}, True),
     "audit.index": ({"coordinator", "admin"}, False),
+    "targets.index": ({"coordinator"}, False),
+    "targets.create": ({"coordinator"}, False),
+    "targets.detail": ({"coordinator"}, True),
+    "targets.edit": ({"coordinator"}, True),
+    "targets.merge": ({"coordinator"}, True),
+    "target_imports.upload": ({"coordinator"}, False),
+    "target_imports.confirm": ({"coordinator"}, False),
+    "listings.create": ({"coordinator"}, True),
+    "listings.snapshot": ({"coordinator"}, True),
+    "sampling.sample": ({"coordinator"}, True),
 }
 PUBLIC = {"accounts.login", "core.language", "static"}
 # Admins manage every organisation: for them "another organisation" is in reach.

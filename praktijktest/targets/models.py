@@ -78,3 +78,8 @@ class Listing(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     target: Mapped[Target] = relationship(back_populates="listings")
+
+    @property
+    def organisation_id(self) -> int:
+        """The owning organisation, for `get_owned_or_404`."""
+        return self.target.organisation_id
