@@ -131,6 +131,16 @@ class Round(db.Model):
         return [group for ground in self.grounds for group in ground.groups]
 
     @property
+    def applications_per_group(self) -> int:
+        """Applications of each group in one test: 1 for pairs, more for multi-application designs."""
+        return int((self.planning or {}).get("applications_per_group", 1))
+
+    @property
+    def applications_per_test(self) -> int:
+        """Every test sends `applications_per_group` applications of each group of the round."""
+        return len(self.groups) * self.applications_per_group
+
+    @property
     def is_locked(self) -> bool:
         """Once ready, nothing that affects the analysis may change."""
         return self.status != RoundStatus.DRAFT

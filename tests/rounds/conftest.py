@@ -1,0 +1,43 @@
+"""Rounds fixtures: a draft round, and one complete enough to lock."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from praktijktest.rounds.materials import add_profile, add_template
+from praktijktest.rounds.planning import save_planning
+from praktijktest.rounds.services import GroundSpec, create_round
+
+LETTER = "Geachte,\n\nIk solliciteer voor {{ listing.title }}.\n\nMet vriendelijke groet,\n{{ profile.name }}"
+
+
+@pytest.fixture
+def make_round(db, org) -> Callable:
+    """Factory: a draft labour round on origin (reference 'Belgisch', other 'Marokkaans')."""
+
+    def make(organisation=None, **fields):
+        fields.setdefault("planned_tests_per_target", 10)
+        fields.setdefault("protocol", "Twee kandidaten solliciteren op elke vacature.")
+        return create_round(organisation or org, fields.pop("title", "Arbeidsmarkt 2026"), "labour",
+                            fields.pop("grounds", [GroundSpec("origin", "Belgisch", ["Marokkaans"])]), **fields)
+
+    return make
+
+
+@pytest.fixture
+def complete_round(make_round) -> Callable:
+    """Factory: a draft round with profiles, templates and saved planning: it can be locked."""
+
+    def make(targets: int = 50, **fields):
+        round_ = make_round(**fields)
+        for group in round_.groups:
+            add_profile(round_, group, f"Kandidaat {group.label}", email=f"{group.label.lower()}@example.test",
+                        attributes={"age": "29"})
+        for name in ("A", "B"):
+            add_template(round_, f"Versie {name}", "Sollicitatie {{ listing.title }}", LETTER)
+        save_planning(round_, {"reference_rate": 0.4, "other_rate": 0.25, "discordance": None, "alpha": 0.05,
+                               "power": 0.8, "targets": targets})
+        return round_
+
+    return make
