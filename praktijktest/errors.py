@@ -29,15 +29,9 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         return _render(400, _l("The form had expired or was not sent from this site. Go back, reload and try again."))
 
+    # Unhandled exceptions reach this too, as InternalServerError, after Flask
+    # has logged them (and in tests they propagate instead).
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         db.session.rollback()
         return _render(error.code or 500)
-
-    @app.errorhandler(Exception)
-    def _unexpected_error(error: Exception):
-        db.session.rollback()
-        app.logger.exception("Unhandled error")
-        if app.testing and app.config.get("PROPAGATE_TEST_ERRORS", True):
-            raise error
-        return _render(500)

@@ -49,7 +49,9 @@ def make_test_app(database_url: str, tmp_dir: Path, **overrides) -> Flask:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
+        # The limiter stays on (one Flask-Limiter serves every app in the
+        # process); tests other than the rate-limit test never reach this.
+        "LOGIN_RATE_LIMIT": "10000 per minute",
         "EVIDENCE_DIR": str(tmp_dir / "evidence"),
         **FAST_HASHING,
         **overrides,
@@ -79,7 +81,7 @@ class RequestIsolatingClient(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory) -> Flask:
+def app(tmp_path_factory) -> Iterator[Flask]:
     tmp_dir = tmp_path_factory.mktemp("app")
     url = test_database_url(tmp_dir)
     reset_database(url)
@@ -88,7 +90,9 @@ def app(tmp_path_factory) -> Flask:
     with application.app_context():
         upgrade()
         _db.engine.dispose()
-    return application
+    yield application
+    with application.app_context():
+        _db.engine.dispose()  # close pooled connections before the interpreter does
 
 
 @pytest.fixture
@@ -162,7 +166,7 @@ def make_user(db, org) -> Callable:
     from praktijktest.accounts.services import create_user
 
     def make(role: str = "coordinator", organisation=None, email: str | None = None, **kwargs):
-        email = email or f"{role}{next(_sequence)}@example.test"
+        email = email or f"{role}{next(_sequence)}@tests.example"
         return create_user(email, f"Test {role.title()}", role, organisation or org, TEST_PASSWORD, **kwargs)
 
     return make

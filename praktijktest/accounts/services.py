@@ -5,7 +5,7 @@ Services flush and audit; the request (or CLI command) commits once.
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from praktijktest.accounts.models import Role, User
 from praktijktest.accounts.passwords import hash_password, password_problem, verify_password
@@ -91,7 +91,9 @@ def authenticate(email: str, password: str) -> User | None:
     if not user.is_active or not verify_password(user.password_hash, password):
         record("login.failed", user, summary=user.email, organisation_id=user.organisation_id)
         return None
-    user.last_login_at = utcnow()
+    # A plain UPDATE: logging in must not bump the row version, or an admin
+    # editing the account at that moment would be told of a conflict.
+    db.session.execute(update(User).where(User.id == user.id).values(last_login_at=utcnow()))
     record("login", user, actor=user)
     return user
 
