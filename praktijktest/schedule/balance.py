@@ -1,0 +1,107 @@
+"""Balance report of a round's schedule: group x template, group x send order, profile x template.
+
+The counts and the chi-square test of independence come from the
+statistics engine (analysis.balance.balance_check), so that the schedule
+page and the round analysis use one and the same check. Here we only read
+the applications and add the largest imbalance: within each row of a
+table the counts should be equal, so the spread max - min of a row is 0
+when the design is exactly balanced.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from analysis.balance import balance_check
+from analysis.result import BalanceCheck
+from praktijktest.extensions import db
+from praktijktest.fieldwork.models import Application, Test
+from praktijktest.rounds.models import Profile, Round, RoundGroup, Template
+
+
+@dataclass(frozen=True)
+class BalanceTable:
+    """One cross-table of the report, with its chi-square test and largest row spread."""
+
+    key: str
+    title: object  # a lazy string
+    row_heading: object
+    column_heading: object
+    check: BalanceCheck
+
+    @property
+    def max_imbalance(self) -> int:
+        """Largest difference between two cells of one row (0 = exactly balanced)."""
+        return max((max(row) - min(row) for row in self.check.counts if row), default=0)
+
+    @property
+    def rows(self) -> list[tuple[str, tuple[int, ...]]]:
+        return list(zip(self.check.groups, self.check.counts, strict=True))
+
+
+@dataclass(frozen=True)
+class BalanceReport:
+    tests: int
+    applications: int
+    tables: tuple[BalanceTable, ...]
+
+    @property
+    def max_imbalance(self) -> int:
+        return max((t.max_imbalance for t in self.tables), default=0)
+
+    def first_counts(self) -> dict[str, int]:
+        """How often each group was sent first."""
+        table = next(t for t in self.tables if t.key == "group_order")
+        column = table.check.levels.index("1") if "1" in table.check.levels else None
+        return {g: (row[column] if column is not None else 0) for g, row in table.rows}
+
+
+def _application_rows(round_id: int) -> list:
+    return db.session.execute(
+        select(Application.test_id, RoundGroup.label, Profile.name, Template.name, Application.send_order)
+        .join(Test, Application.test_id == Test.id)
+        .join(RoundGroup, Application.group_id == RoundGroup.id)
+        .outerjoin(Profile, Application.profile_id == Profile.id)
+        .outerjoin(Template, Application.template_id == Template.id)
+        .where(Test.round_id == round_id)
+    ).all()
+
+
+def _labels(values) -> np.ndarray:
+    return np.array(["" if v is None else str(v) for v in values], dtype=str)
+
+
+def schedule_balance(round_: Round) -> BalanceReport | None:
+    """The balance report of the round's current schedule, or None when it has no applications."""
+    rows = _application_rows(round_.id)
+    if not rows:
+        return None
+    test_ids, groups, profiles, templates, orders = zip(*rows, strict=True)
+    group_of = dict(zip(profiles, groups, strict=True))
+    profile_labels = [f"{p} ({group_of[p]})" if p is not None else None for p in profiles]
+    groups_a, templates_a = _labels(groups), _labels(templates)
+    tables = (
+        BalanceTable("group_template", _l("Group × template"), _l("Group"), _l("Template"),
+                     balance_check("template", templates_a, groups_a)),
+        BalanceTable("group_order", _l("Group × send order"), _l("Group"), _l("Send order (1 = first)"),
+                     balance_check("send_order", _labels(orders), groups_a)),
+        BalanceTable("profile_template", _l("Profile × template"), _l("Profile"), _l("Template"),
+                     balance_check("template", templates_a, _labels(profile_labels))),
+    )
+    return BalanceReport(tests=len(set(test_ids)), applications=len(rows), tables=tables)
+
+
+def format_table(table: BalanceTable) -> str:
+    """A plain-text rendering for logs, test output and the closing note."""
+    width = max(len(str(table.row_heading)), *(len(g) for g in table.check.groups)) + 2
+    head = f"{str(table.row_heading):<{width}}" + "".join(f"{lv:>12}" for lv in table.check.levels)
+    lines = [f"{table.title} ({table.column_heading})", head]
+    lines += [f"{g:<{width}}" + "".join(f"{c:>12}" for c in row) for g, row in table.rows]
+    chi = "-" if table.check.chi2 is None else f"{table.check.chi2:.3f}"
+    p = "-" if table.check.p_value is None else f"{table.check.p_value:.3f}"
+    lines.append(f"chi-square {chi}, df {table.check.df}, p {p}; largest difference within a row: "
+                 f"{table.max_imbalance}")
+    return "\n".join(lines)
