@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from analysis.comparison import PairSample, compare
-from analysis.data import Applications, Layout
+from analysis.data import Applications, Layout, factorize
 from analysis.rates import group_rates
 from analysis.regression import gap_heterogeneity
 from analysis.result import Breakdown, BreakdownValue, Heterogeneity
@@ -50,7 +50,7 @@ def _heterogeneity(apps: Applications, layout: Layout, values: np.ndarray, ref: 
 def breakdown(apps: Applications, layout: Layout, name: str, reference: str, level: float = 0.95) -> Breakdown:
     """All round-level figures per value of attribute `name` (missing values left out)."""
     values = attribute_values(apps, name)
-    levels = [v for v in np.unique(values) if v != ""]
+    levels = [v for v in factorize(values)[0] if v != ""]
     per_value = tuple(_value_figures(apps, layout, str(v), values == v, reference, level) for v in levels)
     ref = layout.group_code(reference)
     het = tuple(_heterogeneity(apps, layout, values, ref, g) for g in range(len(layout.groups)) if g != ref)

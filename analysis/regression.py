@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 from scipy.stats import chi2, norm
 
+from analysis.data import factorize
 from analysis.result import ConditionalLogit, Regression
 
 # statsmodels (and the pandas it loads) is imported inside the functions that fit
@@ -17,7 +18,7 @@ def dummies(design: dict[str, np.ndarray], n: int) -> tuple[np.ndarray, list[str
     """Indicator columns for each design factor with more than one level (first level dropped)."""
     columns, names = [], []
     for factor, values in design.items():
-        levels, codes = np.unique(values, return_inverse=True)
+        levels, codes = factorize(values)
         for i in range(1, len(levels)):
             columns.append((codes == i).astype(float))
             names.append(f"{factor}[{levels[i]}]")
@@ -41,15 +42,16 @@ def lpm_clustered(y, is_ref, clusters, design: dict[str, np.ndarray], level: flo
     if not _full_rank(x):
         x, names = x[:, :2], []
     clusters = np.asarray(clusters)
-    if len(np.unique(clusters)) < 2 or np.ptp(x[:, 1]) == 0:
-        return Regression(None, None, None, (None, None), len(y), len(np.unique(clusters)), tuple(names))
+    n_clusters = int(np.count_nonzero(np.bincount(clusters))) if len(clusters) else 0
+    if n_clusters < 2 or np.ptp(x[:, 1]) == 0:
+        return Regression(None, None, None, (None, None), len(y), n_clusters, tuple(names))
     from statsmodels.regression.linear_model import OLS
 
     fit = OLS(np.asarray(y, float), x).fit(cov_type="cluster", cov_kwds={"groups": clusters})
     coef, se = float(fit.params[1]), float(fit.bse[1])
     z = norm.ppf(0.5 + level / 2)
     p = float(2 * norm.sf(abs(coef / se))) if se > 0 else None
-    return Regression(coef, se, p, (coef - z * se, coef + z * se), len(y), len(np.unique(clusters)), tuple(names))
+    return Regression(coef, se, p, (coef - z * se, coef + z * se), len(y), n_clusters, tuple(names))
 
 
 def conditional_logit(y, is_ref, clusters, design: dict[str, np.ndarray], level: float = 0.95) -> ConditionalLogit:
@@ -137,14 +139,14 @@ def gap_heterogeneity(y, is_ref, clusters, values) -> tuple[float | None, int, f
     LPM y ~ C(value) + is_ref + is_ref:C(value), SE clustered by test; chi-square
     on the V-1 interaction coefficients. Returns (chi2, df, p).
     """
-    levels, codes = np.unique(values, return_inverse=True)
+    levels, codes = factorize(values)
     df = len(levels) - 1
     if df < 1:
         return None, 0, None
     is_ref = np.asarray(is_ref, float)
     main = np.column_stack([(codes == i).astype(float) for i in range(1, len(levels))])
     x = np.column_stack([np.ones(len(y)), main, is_ref, main * is_ref[:, None]])
-    if not _full_rank(x) or len(np.unique(clusters)) < 2:
+    if not _full_rank(x) or np.count_nonzero(np.bincount(clusters)) < 2:
         return None, df, None
     from statsmodels.regression.linear_model import OLS
 
