@@ -1,0 +1,68 @@
+"""Dutch by default, French and English on request, numbers in the locale's format."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from praktijktest.i18n import format_number, format_percent, format_when
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [("nl_BE", "9,65\u00a0%"), ("fr_BE", "9,65\u00a0%"), ("en", "9.65%")],
+)
+def test_percentages_follow_the_locale(app, locale, expected):
+    with app.test_request_context():
+        from flask import session
+
+        session["locale"] = locale
+        assert format_percent(0.0965, digits=2) == expected
+
+
+def test_numbers_and_dates_in_dutch(app):
+    with app.test_request_context():
+        assert format_number(83643) == "83.643"
+        assert format_number(0.0320, digits=4) == "0,0320"
+        # Stored in UTC, shown in Brussels time (summer: UTC+2).
+        assert format_when(datetime(2026, 7, 1, 10, 0, tzinfo=UTC)) == "1 jul 2026, 12:00:00"
+        assert format_percent(None) == "–"
+
+
+def test_language_switch(client):
+    response = client.post("/language", data={"locale": "fr_BE", "next": "/login"})
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    html = client.get("/login").get_data(as_text=True)
+    assert '<html lang="fr">' in html and "Se connecter" in html
+    client.post("/language", data={"locale": "en"})
+    assert '<html lang="en">' in client.get("/login").get_data(as_text=True)
+
+
+def test_unknown_language_and_foreign_next_are_ignored(client):
+    response = client.post("/language", data={"locale": "de", "next": "https://evil.example/"})
+    assert response.headers["Location"] == "/"
+    assert '<html lang="nl">' in client.get("/login").get_data(as_text=True)
+
+
+def test_french_browser_gets_french(client):
+    html = client.get("/login", headers={"Accept-Language": "fr-BE,fr;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="fr">' in html
+
+
+def test_english_browser_still_gets_dutch(client):
+    # The interface is Dutch unless the user picks another language.
+    html = client.get("/login", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="nl">' in html
+
+
+def test_catalogues_are_complete():
+    from babel.messages.pofile import read_po
+
+    from praktijktest import PROJECT_ROOT
+
+    for language in ("nl", "fr"):
+        path = PROJECT_ROOT / "praktijktest" / "translations" / language / "LC_MESSAGES" / "messages.po"
+        with path.open("rb") as handle:
+            catalogue = read_po(handle)
+        untranslated = [m.id for m in catalogue if m.id and not m.string]
+        assert untranslated == [], f"{language}: {len(untranslated)} untranslated, e.g. {untranslated[:3]}"
