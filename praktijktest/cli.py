@@ -89,7 +89,8 @@ def demo_command() -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from praktijktest.datasets.cli import rounds
     from praktijktest.targets.cli import targets
 
-    for command in (orgs, users, demo_command, targets):
+    for command in (orgs, users, demo_command, targets, rounds):
         app.cli.add_command(command)
