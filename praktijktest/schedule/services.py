@@ -235,3 +235,19 @@ def _store(round_: Round, settings: ScheduleSettings, result: ScheduleResult) ->
         changes={"schedule_seed": [old_seed, result.seed]},
         organisation_id=round_.organisation_id,
     )
+
+
+def remove_schedule(round_: Round, *, expected_version: int | None = None) -> int:
+    """Delete the round's tests (before fieldwork, nothing sent), e.g. to draw a new sample; audited."""
+    _check_round(round_, expected_version)
+    count = db.session.scalar(select(func.count(Test.id)).where(Test.round_id == round_.id)) or 0
+    if not count:
+        raise ScheduleError(_("The round has no schedule to remove."))
+    _delete_tests(round_)
+    old_seed = round_.schedule_seed
+    round_.schedule_seed = None
+    round_.planning = {key: value for key, value in (round_.planning or {}).items() if key != "schedule"}
+    db.session.flush()
+    record("schedule.remove", round_, summary=f"{count} tests removed",
+           changes={"schedule_seed": [old_seed, None]}, organisation_id=round_.organisation_id)
+    return count
