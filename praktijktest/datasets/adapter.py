@@ -1,0 +1,116 @@
+"""The one bridge from a stored round to the statistics package `analysis/`.
+
+One query fetches plain tuples (no ORM object per application), which
+become the parallel arrays of `analysis.Applications`. Only applications
+with a recorded response count; cancelled tests are left out.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+from sqlalchemy import func, select
+
+from analysis import Applications, RoundAnalysis, analyse_round
+from praktijktest.extensions import db
+from praktijktest.fieldwork.models import Application, Response, Test, TestStatus
+from praktijktest.organisations.models import Municipality
+from praktijktest.rounds.models import Round, RoundGroup, Template
+from praktijktest.targets.models import Target
+
+# Breakdowns that come from columns, not from the attributes kept as JSON.
+COLUMN_ATTRIBUTES = {"target_type": Target.kind, "template": func.coalesce(Template.name, Application.template_label)}
+
+
+class AnalysisInputError(ValueError):
+    """The round cannot be analysed as asked (no responses yet, unknown attribute)."""
+
+
+def reference_group(round_: Round) -> str:
+    """The reference group of the round's first ground (imported rounds have one ground)."""
+    for ground in round_.grounds:
+        if ground.reference_group is not None:
+            return ground.reference_group.label
+    raise AnalysisInputError("the round has no reference group")
+
+
+def target_labels(round_: Round, pseudonymise: bool) -> dict[int, str]:
+    """How targets are shown: pseudonym codes, or names (made unique when two targets share one)."""
+    rows = db.session.execute(
+        select(Target.id, Target.code, Target.name).join(Test, Test.target_id == Target.id)
+        .where(Test.round_id == round_.id).distinct()
+    ).all()
+    labels = {i: (code if pseudonymise else name) for i, code, name in rows}
+    counts = Counter(labels.values())
+    return {i: (f"{labels[i]} [{code}]" if counts[labels[i]] > 1 else labels[i]) for i, code, _ in rows}
+
+
+def round_applications(
+    round_: Round, *, positive: Sequence[str] | None = None, by: Sequence[str] = (), pseudonymise: bool = False
+) -> Applications:
+    """The responded applications of a round as `analysis.Applications`."""
+    attributes = [name for name in by if name not in COLUMN_ATTRIBUTES]
+    columns = [Test.external_id, Test.target_id, RoundGroup.label, Response.outcome,
+               COLUMN_ATTRIBUTES["template"], Application.send_order]
+    columns += [COLUMN_ATTRIBUTES[name] for name in by if name in COLUMN_ATTRIBUTES]
+    if attributes:
+        columns += [Test.attributes, Application.attributes, Municipality.name]
+    query = (
+        select(*columns).select_from(Application)
+        .join(Test, Application.test_id == Test.id).join(Target, Test.target_id == Target.id)
+        .join(RoundGroup, Application.group_id == RoundGroup.id)
+        .join(Response, Response.application_id == Application.id)
+        .outerjoin(Template, Application.template_id == Template.id)
+        .outerjoin(Municipality, Test.municipality_id == Municipality.id)
+        .where(Test.round_id == round_.id, Test.status != TestStatus.CANCELLED)
+        .order_by(Application.id)
+    )
+    rows = db.session.execute(query).all()
+    if not rows:
+        raise AnalysisInputError("the round has no recorded responses yet")
+    data = list(zip(*rows, strict=True))
+    labels = target_labels(round_, pseudonymise)
+    positive_set = set(positive or round_.positive_outcomes)
+    breakdown = {name: data[6 + i] for i, name in enumerate(n for n in by if n in COLUMN_ATTRIBUTES)}
+    if attributes:
+        breakdown |= _attribute_arrays(attributes, data[-3], data[-2], data[-1])
+    return Applications(
+        test_id=np.array(data[0], dtype=str),
+        target=np.array([labels[t] for t in data[1]], dtype=str),
+        group=np.array(data[2], dtype=str),
+        positive=np.fromiter((o in positive_set for o in data[3]), dtype=bool, count=len(rows)),
+        template=np.array(["" if t is None else t for t in data[4]], dtype=str),
+        send_order=np.array(["" if s is None else str(s) for s in data[5]], dtype=str),
+        attributes={name: np.array(["" if v is None else str(v) for v in breakdown[name]], dtype=str) for name in by},
+    )
+
+
+def _attribute_arrays(names, test_attributes, application_attributes, municipalities) -> dict[str, list]:
+    """Values of JSON attributes: the application's own, else its test's; `municipality` falls back
+    to the test's municipality of the organisation."""
+    out = {}
+    for name in names:
+        values = [a.get(name) or t.get(name) for t, a in zip(test_attributes, application_attributes, strict=True)]
+        if name == "municipality":
+            values = [v or m for v, m in zip(values, municipalities, strict=True)]
+        if not any(values):
+            raise AnalysisInputError(f"no application has the attribute {name!r}")
+        out[name] = values
+    return out
+
+
+def analyse(
+    round_: Round, *, by: Sequence[str] = (), fdr: float | None = None, positive: Sequence[str] | None = None,
+    target_method: str = "exact", pseudonymise: bool = False,
+) -> RoundAnalysis:
+    """Run the statistics engine on a stored round."""
+    apps = round_applications(round_, positive=positive, by=by, pseudonymise=pseudonymise)
+    reference = reference_group(round_)
+    if reference not in set(apps.group.tolist()):
+        raise AnalysisInputError(f"the reference group {reference!r} has no responses yet")
+    try:
+        return analyse_round(apps, reference, by=list(by), fdr=fdr if fdr is not None else round_.fdr_level,
+                             target_method=target_method)
+    except ValueError as error:  # the engine explains what it cannot do
+        raise AnalysisInputError(str(error)) from None
