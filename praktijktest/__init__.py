@@ -86,6 +86,9 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (targets, import_views, listing_views, sampling_views):
         app.register_blueprint(module.bp)
+    from praktijktest.rounds import views as rounds
+
+    app.register_blueprint(rounds.bp)
 
 
 def _init_request_transaction(app: Flask) -> None:

@@ -25,6 +25,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("core.home", _l("Home"), tuple(Role)),
     NavItem("organisations.index", _l("Organisations"), (Role.ADMIN,)),
     NavItem("user_admin.index", _l("Users"), (Role.ADMIN,)),
+    NavItem("rounds.index", _l("Rounds"), (Role.COORDINATOR, Role.VIEWER)),
     NavItem("targets.index", _l("Targets"), (Role.COORDINATOR,)),
     NavItem("audit.index", _l("Audit log"), (Role.COORDINATOR, Role.ADMIN)),
 ]

@@ -34,6 +34,23 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "listings.create": ({"coordinator"}, True),
     "listings.snapshot": ({"coordinator"}, True),
     "sampling.sample": ({"coordinator"}, True),
+    # Rounds: coordinators design them; viewers read the list, the design and the pre-registration.
+    "rounds.index": ({"coordinator", "viewer"}, False),
+    "rounds.create": ({"coordinator"}, False),
+    "rounds.detail": ({"coordinator", "viewer"}, True),
+    "rounds.edit": ({"coordinator"}, True),
+    "rounds.planning": ({"coordinator"}, True),
+    "rounds.lock": ({"coordinator"}, True),
+    "rounds.status": ({"coordinator"}, True),
+    "rounds.copy": ({"coordinator"}, True),
+    "rounds.preregistration": ({"coordinator", "viewer"}, True),
+    "rounds.profiles": ({"coordinator"}, True),
+    "rounds.profile_edit": ({"coordinator"}, True),
+    "rounds.profile_delete": ({"coordinator"}, True),
+    "rounds.templates": ({"coordinator"}, True),
+    "rounds.template_edit": ({"coordinator"}, True),
+    "rounds.template_delete": ({"coordinator"}, True),
+    "rounds.template_preview": ({"coordinator"}, True),
 }
 PUBLIC = {"accounts.login", "core.language", "static"}
 # Admins manage every organisation: for them "another organisation" is in reach.

@@ -69,9 +69,16 @@ def design_sha256(round_: Round) -> str:
     return hashlib.sha256(canonical_bytes(canonical_design(round_))).hexdigest()
 
 
+SAMPLE_ENDPOINTS = ("sampling.index", "sampling.sample")
+
+
+def sample_endpoint() -> str | None:
+    """The sampling page's endpoint when that feature is installed (then a round needs its sample to lock)."""
+    return next((name for name in SAMPLE_ENDPOINTS if name in current_app.view_functions), None)
+
+
 def sampling_exists() -> bool:
-    """Whether the sampling feature is installed; then a round needs its sample before locking."""
-    return "sampling.index" in current_app.view_functions
+    return sample_endpoint() is not None
 
 
 def lock_problems(round_: Round) -> list[str]:

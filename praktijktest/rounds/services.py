@@ -116,6 +116,8 @@ def update_round(
     _check_numbers(values["response_window_days"], values["planned_tests_per_target"])
     _check_municipalities(round_.organisation_id, municipalities)
     _check_removed_groups(round_, grounds)
+    if applications_per_group is not None and not 1 <= int(applications_per_group) <= 10:
+        raise RoundError(_("Applications per group in one test must lie between 1 and 10."))
     changes = diff(round_, values)
     changes |= _set_list(round_, "positive_outcomes", list(positive_outcomes))
     changes |= _replace_municipalities(round_, municipalities)
@@ -236,8 +238,6 @@ def _replace_municipalities(round_: Round, municipalities: Sequence[Municipality
 def _set_applications_per_group(round_: Round, value: int | None) -> dict:
     if value is None or value == round_.applications_per_group:
         return {}
-    if not 1 <= int(value) <= 10:
-        raise RoundError(_("Applications per group in one test must lie between 1 and 10."))
     old = round_.applications_per_group
     round_.planning = {**(round_.planning or {}), "applications_per_group": int(value)}
     return {"applications_per_group": [old, int(value)]}

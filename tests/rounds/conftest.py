@@ -5,7 +5,9 @@ from collections.abc import Callable
 
 import pytest
 
+from praktijktest.extensions import db as _db
 from praktijktest.rounds.materials import add_profile, add_template
+from praktijktest.rounds.models import RoundTarget
 from praktijktest.rounds.planning import save_planning
 from praktijktest.rounds.services import GroundSpec, create_round
 
@@ -26,11 +28,26 @@ def make_round(db, org) -> Callable:
 
 
 @pytest.fixture
-def complete_round(make_round) -> Callable:
-    """Factory: a draft round with profiles, templates and saved planning: it can be locked."""
+def draw_sample(db) -> Callable:
+    """Put `n` new targets into a round's sample (what the sampling page does, without the draw)."""
+    from praktijktest.targets.services import create_target
 
-    def make(targets: int = 50, **fields):
+    def draw(round_, n: int) -> list:
+        targets = [create_target(round_.organisation_id, f"Werkgever {i} BV") for i in range(n)]
+        _db.session.add_all(RoundTarget(round_id=round_.id, target_id=t.id) for t in targets)
+        _db.session.flush()
+        return targets
+
+    return draw
+
+
+@pytest.fixture
+def complete_round(make_round, draw_sample) -> Callable:
+    """Factory: a draft round with profiles, templates, a sample and saved planning: it can be locked."""
+
+    def make(targets: int = 20, **fields):
         round_ = make_round(**fields)
+        draw_sample(round_, targets)
         for group in round_.groups:
             add_profile(round_, group, f"Kandidaat {group.label}", email=f"{group.label.lower()}@example.test",
                         attributes={"age": "29"})
