@@ -83,7 +83,9 @@ def test_snapshot_size_limit(app, db, make_target):
         del app.config["SNAPSHOT_MAX_BYTES"]
 
 
-@pytest.mark.parametrize("path", ["../secret_key", "/etc/passwd", "snapshots/../../x", "..\\x", "", "snapshots/nope.pdf"])
+@pytest.mark.parametrize(
+    "path", ["../secret_key", "/etc/passwd", "snapshots/../../x", "..\\x", "", "snapshots/nope.pdf"]
+)
 def test_the_store_refuses_paths_outside_it(app, path):
     with app.app_context(), pytest.raises(evidence_store.EvidenceStoreError):
         evidence_store.resolve(path)

@@ -68,7 +68,7 @@ def test_merge_page_by_code_and_by_number(client, coordinator, make_target, next
     number = next_number()
     keep = make_target("Houden")
     by_code = make_target("Weg 1")
-    by_number = make_target("Weg 2", enterprise_number=number)
+    make_target("Weg 2", enterprise_number=number)
     response = client.post(f"/targets/{keep.id}/merge", data={"duplicate": by_code.code.lower(), "confirm": "y"})
     assert response.status_code == 302
     response = client.post(f"/targets/{keep.id}/merge", data={"duplicate": f"BE {number}", "confirm": "y"})

@@ -55,7 +55,8 @@ def test_create_refuses_a_bad_check_digit(client, coordinator):
 def test_a_second_target_with_the_same_number_is_refused_with_a_link(client, coordinator, make_target, next_number):
     number = next_number()
     existing = make_target("Origineel", enterprise_number=number)
-    response = client.post("/targets/new", data={"name": "Kopie", "kind": "employer", "enterprise_number": dotted(number)})
+    response = client.post("/targets/new", data={"name": "Kopie", "kind": "employer",
+                                                 "enterprise_number": dotted(number)})
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert f'href="/targets/{existing.id}"' in html
