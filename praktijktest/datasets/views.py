@@ -1,0 +1,182 @@
+"""Coordinator pages: import a finished round (upload, preview, confirm) and download a round's data.
+
+Between the preview and the confirmation the uploaded file waits under the
+instance folder, named by a random token kept in the (signed) session: the
+browser never sends the file twice, so what is confirmed is what was
+previewed. The confirmation validates the file again, against the
+database as it is then, and imports everything or nothing.
+
+Downloads are for coordinators only. Viewers read pseudonymised reports,
+but application-level rows (municipality, sector, occupation, dates) can
+identify an employer even behind a code, so DOMAIN.md's least-privilege
+rule keeps the raw data with the coordinators.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from pathlib import Path, PurePath
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from praktijktest.accounts.models import Role
+from praktijktest.extensions import db
+from praktijktest.organisations.models import Organisation
+from praktijktest.permissions import get_owned_or_404, roles_required
+from praktijktest.rounds.models import Round
+from praktijktest.tabular import MAX_REPORTED_PROBLEMS, FileRejected, Problems
+
+from .exporter import FORMATS, MEDIA_TYPES, export_filename, export_round
+from .forms import ConfirmImportForm, IdentitiesExportForm, ImportRoundForm
+from .importer import ImportRequest, check_file, import_plan
+
+bp = Blueprint("datasets", __name__, url_prefix="/datasets")
+SESSION_KEY = "dataset_import"
+SUFFIXES = {".csv", ".txt", ".xlsx"}
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+PENDING_MAX_AGE = 3600  # seconds an uploaded file waits for its confirmation
+
+
+def _pending_dir() -> Path:
+    folder = Path(current_app.config.get("DATASET_UPLOAD_DIR") or Path(current_app.instance_path) / "dataset-imports")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _pending_path(pending: dict) -> Path | None:
+    token, suffix = pending.get("token", ""), pending.get("suffix", "")
+    if not TOKEN.match(token) or suffix not in SUFFIXES:
+        return None
+    return _pending_dir() / f"{token}{suffix}"
+
+
+def _forget_pending() -> None:
+    pending = session.pop(SESSION_KEY, None) or {}
+    path = _pending_path(pending)
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+def _sweep_old_uploads() -> None:
+    """Files whose confirmation never came (a closed tab) are removed after an hour."""
+    limit = time.time() - PENDING_MAX_AGE
+    for path in _pending_dir().iterdir():
+        if path.is_file() and path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
+
+
+def _organisation() -> Organisation:
+    return db.session.get(Organisation, current_user.organisation_id)
+
+
+def _request_from(values: dict, filename: str) -> ImportRequest:
+    return ImportRequest(_organisation(), values["title"], values["market"], values["ground"], values["reference"],
+                         values["positive"], filename, current_user._get_current_object())
+
+
+def _rejected(message: str) -> FileRejected:
+    problems = Problems()
+    problems.add(None, None, message)
+    return FileRejected(problems)
+
+
+def _check(path: Path, values: dict, filename: str):
+    """Validate a stored upload; unexpected failures of the readers become a rejection, never a 500."""
+    try:
+        with path.open("rb") as handle:
+            return check_file(handle, filename, _request_from(values, filename))
+    except FileRejected:
+        raise
+    except Exception:  # a damaged file can surprise openpyxl or csv in ways not listed anywhere
+        current_app.logger.exception("Reading an uploaded round file failed")
+        raise _rejected(_("The file cannot be read. Save it again as CSV UTF-8 or XLSX and retry.")) from None
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR)
+def upload():
+    form = ImportRoundForm()
+    problems = None
+    if form.validate_on_submit():
+        upload_file = form.file.data
+        filename = PurePath(upload_file.filename or "upload").name
+        suffix = PurePath(filename).suffix.lower()
+        values = {k: form[k].data for k in ("title", "market", "ground", "reference", "positive")}
+        if suffix not in SUFFIXES:
+            problems = _rejected(_("Choose a CSV or XLSX file.")).problems
+        else:
+            _forget_pending()
+            _sweep_old_uploads()
+            token = secrets.token_urlsafe(24)
+            path = _pending_dir() / f"{token}{suffix}"
+            upload_file.save(path)
+            try:
+                preview = _check(path, values, filename)[1]
+            except FileRejected as rejected:
+                path.unlink(missing_ok=True)
+                problems = rejected.problems
+            else:
+                session[SESSION_KEY] = {"token": token, "suffix": suffix, "filename": filename, "values": values,
+                                        "user_id": current_user.id}
+                return render_template("datasets/preview.html", preview=preview, values=values, filename=filename,
+                                       form=ConfirmImportForm())
+    return render_template("datasets/import.html", form=form, problems=problems, limit=MAX_REPORTED_PROBLEMS)
+
+
+@bp.route("/import/confirm", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def confirm():
+    form = ConfirmImportForm()
+    pending = session.get(SESSION_KEY) or {}
+    path = _pending_path(pending)
+    if form.cancel.data:
+        _forget_pending()
+        flash(_("The import was cancelled; nothing was imported."), "info")
+        return redirect(url_for(".upload"))
+    if (not form.validate_on_submit() or path is None or not path.exists()
+            or pending.get("user_id") != current_user.id):
+        flash(_("There is no file waiting to be imported; upload it again."), "error")
+        return redirect(url_for(".upload"))
+    try:
+        plan, _preview = _check(path, pending["values"], pending["filename"])
+    except FileRejected as rejected:
+        _forget_pending()
+        return render_template("datasets/import.html", form=ImportRoundForm(data=pending["values"]),
+                               problems=rejected.problems, limit=MAX_REPORTED_PROBLEMS)
+    round_ = import_plan(plan, _request_from(pending["values"], pending["filename"]))
+    _forget_pending()
+    flash(_("Round %(title)s imported: %(count)d applications.", title=round_.title, count=len(plan)), "success")
+    if "rounds.detail" in current_app.view_functions:
+        return redirect(url_for("rounds.detail", round_id=round_.id))
+    return redirect(url_for(".upload"))
+
+
+def _download(round_: Round, fmt: str, with_identities: bool) -> Response:
+    if fmt not in FORMATS:
+        fmt = "csv"
+    data = export_round(round_, fmt, with_identities=with_identities)
+    filename = export_filename(round_, fmt, with_identities)
+    return Response(data, mimetype=MEDIA_TYPES[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "Cache-Control": "no-store"})
+
+
+@bp.route("/rounds/<int:round_id>/export")
+@roles_required(Role.COORDINATOR)
+def export(round_id: int):
+    """The round's applications with target codes (audited as an export)."""
+    round_ = get_owned_or_404(Round, round_id)
+    return _download(round_, request.args.get("format", "csv"), with_identities=False)
+
+
+@bp.route("/rounds/<int:round_id>/export/identities", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def export_identities(round_id: int):
+    """The same with the names of the tested targets: a deliberate POST, written to the audit log."""
+    round_ = get_owned_or_404(Round, round_id)
+    form = IdentitiesExportForm()
+    fmt = form.format.data if form.validate_on_submit() else "csv"
+    return _download(round_, fmt, with_identities=True)
