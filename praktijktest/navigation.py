@@ -27,6 +27,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("user_admin.index", _l("Users"), (Role.ADMIN,)),
     NavItem("rounds.index", _l("Rounds"), (Role.COORDINATOR, Role.VIEWER)),
     NavItem("targets.index", _l("Targets"), (Role.COORDINATOR,)),
+    NavItem("datasets.upload", _l("Import a round"), (Role.COORDINATOR,)),
     NavItem("audit.index", _l("Audit log"), (Role.COORDINATOR, Role.ADMIN)),
 ]
 
