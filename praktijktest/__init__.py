@@ -89,6 +89,9 @@ def _register_blueprints(app: Flask) -> None:
     from praktijktest.rounds import views as rounds
 
     app.register_blueprint(rounds.bp)
+    from praktijktest.datasets import views as datasets
+
+    app.register_blueprint(datasets.bp)
 
 
 def _init_request_transaction(app: Flask) -> None:
