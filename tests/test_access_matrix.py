@@ -51,6 +51,11 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "rounds.template_edit": ({"coordinator"}, True),
     "rounds.template_delete": ({"coordinator"}, True),
     "rounds.template_preview": ({"coordinator"}, True),
+    # Round import and data downloads: coordinators only (datasets/views.py says why).
+    "datasets.upload": ({"coordinator"}, False),
+    "datasets.confirm": ({"coordinator"}, False),
+    "datasets.export": ({"coordinator"}, True),
+    "datasets.export_identities": ({"coordinator"}, True),
 }
 PUBLIC = {"accounts.login", "core.language", "static"}
 # Admins manage every organisation: for them "another organisation" is in reach.
