@@ -5,7 +5,7 @@ and strata, never names: the sample is about the frame, not identities.
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -47,8 +47,10 @@ def sample(round_id: int):
         select(RoundTarget.stratum, Target.code).join(Target, Target.id == RoundTarget.target_id)
         .where(RoundTarget.round_id == round_.id).order_by(RoundTarget.stratum, Target.code)
     ).all()
+    # The round pages are another feature's; link back when they are installed.
+    round_url = url_for("rounds.detail", round_id=round_.id) if "rounds.detail" in current_app.view_functions else None
     return render_template("targets/sample.html", round=round_, form=form, summary=summary, drawn=drawn,
-                           kinds=KIND_LABELS)
+                           kinds=KIND_LABELS, round_url=round_url)
 
 
 def _fill_defaults(form: SampleForm, round_: Round, summary) -> None:
