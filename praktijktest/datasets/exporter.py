@@ -46,7 +46,11 @@ def local_text(value: datetime | None) -> str:
 
 
 def export_rows(round_: Round, *, with_identities: bool = False) -> tuple[list[str], list[list]]:
-    """The header and the rows of the long format, one per application, in the order they were stored."""
+    """The header and the rows of the long format, one per application, in the order they were stored.
+
+    Keeping that order matters: an imported file comes back row for row, so
+    its analysis is identical to the last digit (sums depend on their order).
+    """
     query = (
         select(Test.external_id, Target.name if with_identities else Target.code, Target.kind, RoundGroup.label,
                Response.outcome, func.coalesce(Profile.name, Application.profile_label),
@@ -60,7 +64,7 @@ def export_rows(round_: Round, *, with_identities: bool = False) -> tuple[list[s
         .outerjoin(Template, Application.template_id == Template.id)
         .outerjoin(Municipality, Test.municipality_id == Municipality.id)
         .where(Test.round_id == round_.id, Test.status != TestStatus.CANCELLED)
-        .order_by(Test.id, Application.id)
+        .order_by(Application.id)
     )
     records = db.session.execute(query).all()
     attribute_names = _attribute_names(records)
