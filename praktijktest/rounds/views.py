@@ -219,7 +219,7 @@ def _round_form(round_: Round | None) -> RoundForm:
     if round_ is None or request.method == "POST":
         form = RoundForm()
     else:
-        form = RoundForm(obj=round_, data=_round_data(round_))
+        form = RoundForm(data=_round_data(round_))
     form.municipalities.choices = [_choice(m) for m in _own_municipalities()]
     return form
 
@@ -231,7 +231,9 @@ def _round_data(round_: Round) -> dict:
          "others": "\n".join(x.label for x in g.groups if not x.is_reference)}
         for g in round_.grounds
     ]
-    return {"grounds": grounds, "municipalities": [m.id for m in round_.municipalities],
+    fields = {name: getattr(round_, name) for name in ("title", "market", "test_type", "response_window_days",
+                                                        "fdr_level", "planned_tests_per_target", "protocol")}
+    return fields | {"grounds": grounds, "municipalities": [m.id for m in round_.municipalities],
             "positive_outcomes": list(round_.positive_outcomes), "version": round_.version,
             "applications_per_group": round_.applications_per_group}
 
