@@ -92,6 +92,9 @@ def _register_blueprints(app: Flask) -> None:
     from praktijktest.datasets import views as datasets
 
     app.register_blueprint(datasets.bp)
+    from praktijktest.schedule import views as schedule
+
+    app.register_blueprint(schedule.bp)
 
 
 def _init_request_transaction(app: Flask) -> None:

@@ -1,4 +1,6 @@
-"""The demonstration data: a regional partnership and one account per role.
+"""The demonstration data: a regional partnership, one account per role, and
+two synthetic rounds (a finished labour-market round and a housing round in
+fieldwork, see demo_rounds.py).
 
 Everything is created through the services, as a user would, and the
 command can run again without creating anything twice.
@@ -38,7 +40,10 @@ def load_demo() -> str:
         if not find_user(email):
             # The demo password is deliberately weak and documented; never in production.
             create_user(email, name, role, organisation, DEMO_PASSWORD, check_strength=False)
-    return demo_logins()
+    from praktijktest.demo_rounds import load_demo_rounds
+
+    done = load_demo_rounds(organisation, find_user("tester@demo.example"))
+    return "\n".join([*done, demo_logins()])
 
 
 def demo_logins() -> str:

@@ -56,6 +56,10 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "datasets.confirm": ({"coordinator"}, False),
     "datasets.export": ({"coordinator"}, True),
     "datasets.export_identities": ({"coordinator"}, True),
+    # Schedule: coordinators generate, check and download it.
+    "schedule.index": ({"coordinator"}, True),
+    "schedule.remove": ({"coordinator"}, True),
+    "schedule.download": ({"coordinator"}, True),
 }
 PUBLIC = {"accounts.login", "core.language", "static"}
 # Admins manage every organisation: for them "another organisation" is in reach.

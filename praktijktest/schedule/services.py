@@ -26,12 +26,13 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import selectinload
 
 from praktijktest.accounts.models import Role, User
 from praktijktest.audit.services import record
 from praktijktest.extensions import db
-from praktijktest.fieldwork.models import Application, Response, Test
+from praktijktest.fieldwork.models import Application, Response, Test, TestStatus
 from praktijktest.rounds.models import Profile, Round, RoundStatus, RoundTarget, Template
 from praktijktest.schedule.calendar import add_working_days, next_working_day
 from praktijktest.schedule.design import Design, DesignError
@@ -105,9 +106,9 @@ def generate_schedule(
     seed = settings.seed if settings.seed is not None else secrets.randbelow(SEED_LIMIT)
     rng = random.Random(seed)
     _delete_tests(round_)
-    tests = _build_tests(round_, units, design, settings, rng, testers, groups, profiles, templates)
-    db.session.add_all(tests)
-    result = ScheduleResult(seed, len(tests), len(tests) * design.slots, design.cycle, without_listing, len(testers))
+    tests, applications = _build_tests(round_, units, design, settings, rng, testers, groups, profiles, templates)
+    _insert(round_, tests, applications)
+    result = ScheduleResult(seed, len(tests), len(applications), design.cycle, without_listing, len(testers))
     _store(round_, settings, result)
     return result
 
@@ -154,7 +155,7 @@ def _units(round_: Round) -> tuple[list[_Unit], list[str]]:
     """One unit per unused listing of each sampled target; a target without one gets one unit."""
     targets = db.session.scalars(
         select(Target).join(RoundTarget, RoundTarget.target_id == Target.id)
-        .where(RoundTarget.round_id == round_.id).order_by(Target.id)
+        .where(RoundTarget.round_id == round_.id).order_by(Target.id).options(selectinload(Target.listings))
     ).all()
     if not targets:
         raise ScheduleError(_("The round has no sampled targets yet: draw a sample first."))
@@ -183,34 +184,51 @@ def _delete_tests(round_: Round) -> None:
     db.session.execute(delete(Test).where(Test.round_id == round_.id))
 
 
-def _build_tests(round_, units, design, settings, rng, testers, groups, profiles, templates) -> list[Test]:
-    """Tests in start order: design rows to units at random, start days and testers in turn."""
+def _build_tests(round_, units, design, settings, rng, testers, groups, profiles, templates) -> tuple[list, list]:
+    """Rows of tests (in start order) and of their applications: design rows to units at random,
+    start days and testers in turn."""
     rows = design.randomised_rows(len(units), rng)
     start_order = rng.sample(range(len(units)), len(units))
     testers = rng.sample(testers, len(testers))
     first_day = next_working_day(settings.start_date)
-    tests = []
+    now = utcnow()
+    tests, applications = [], []
     for position, index in enumerate(start_order):
         unit, row = units[index], rows[index]
+        external_id = f"T-{position + 1:04d}"
+        tests.append({
+            "round_id": round_.id, "target_id": unit.target.id, "external_id": external_id,
+            "listing_id": unit.listing.id if unit.listing else None, "status": TestStatus.PLANNED,
+            "tester_id": testers[position % len(testers)].id if testers else None,
+            "municipality_id": unit.target.municipality_id, "attributes": {}, "created_at": now,
+        })
         day = add_working_days(first_day, position // settings.tests_per_day)
-        test = Test(
-            round=round_, target=unit.target, listing=unit.listing, external_id=f"T-{position + 1:04d}",
-            tester=testers[position % len(testers)] if testers else None,
-            municipality_id=unit.target.municipality_id, attributes={},
-        )
         for planned in sorted(row, key=lambda app: app.send_order):
             if planned.send_order > 1:
                 day = add_working_days(day, rng.randint(settings.lag_min, settings.lag_max))
             group = groups[planned.group]
-            profile = profiles[group.id][planned.profile]
-            template = templates[planned.template]
-            test.applications.append(Application(
-                group=group, profile=profile, template=template, profile_label=profile.name,
-                template_label=template.name, send_order=planned.send_order, scheduled_at=_at_nine(day),
-                attributes={},
-            ))
-        tests.append(test)
-    return tests
+            profile, template = profiles[group.id][planned.profile], templates[planned.template]
+            applications.append({
+                "external_id": external_id, "group_id": group.id, "profile_id": profile.id,
+                "template_id": template.id, "profile_label": profile.name, "template_label": template.name,
+                "send_order": planned.send_order, "scheduled_at": _at_nine(day), "attributes": {},
+            })
+    return tests, applications
+
+
+def _insert(round_: Round, tests: list[dict], applications: list[dict]) -> None:
+    """Bulk inserts (executemany): a web request can schedule thousands of tests in well under a second.
+
+    The test ids are read back by external_id (unique per round) rather than
+    with RETURNING, which would send one statement per row on SQLite.
+    """
+    if not tests:
+        return
+    db.session.execute(insert(Test), tests)
+    ids = dict(db.session.execute(select(Test.external_id, Test.id).where(Test.round_id == round_.id)).all())
+    for app in applications:
+        app["test_id"] = ids[app.pop("external_id")]
+    db.session.execute(insert(Application), applications)
 
 
 def _at_nine(day: date) -> datetime:
