@@ -1,0 +1,171 @@
+"""End-to-end walkthrough: a coordinator plans a round in the Dutch interface, as a new user would.
+
+Create a round from scratch, add profiles and templates, import targets from
+a CSV file, draw the sample, generate the schedule, read the balance report
+and the planning warning, lock the protocol, and open the pre-registration
+PDF. Every page passes axe; `-s` prints what the coordinator saw at each step.
+"""
+from __future__ import annotations
+
+import io
+import uuid
+
+import pytest
+from pypdf import PdfReader
+
+from tests.browser.conftest import axe_violations
+
+pytestmark = pytest.mark.browser
+
+
+def submit(page, selector: str = "main form button[type=submit]"):
+    with page.expect_navigation() as navigation:
+        page.click(selector)
+    return navigation.value
+
+
+def follow(page, selector: str):
+    with page.expect_navigation():
+        page.click(selector)
+
+
+def valid_number(first_eight: str) -> str:
+    """A KBO/BCE number with its mod-97 check digits."""
+    return first_eight + f"{97 - int(first_eight) % 97:02d}"
+
+
+def step(text: str) -> None:
+    print(f"  - {text}")
+
+
+def write_targets_csv(path, suffix: str) -> None:
+    rows = [f"Wandelbedrijf {suffix} {i};werkgever;{valid_number(f'08{i:02d}{int(suffix, 16) % 10_000:04d}')};"
+            f"{'Horeca' if i % 2 else 'Bouw'};{'Demodorp' if i % 3 else 'Demostad'}" for i in range(16)]
+    path.write_text("name;kind;enterprise_number;sector;municipality\n" + "\n".join(rows) + "\n", encoding="utf-8")
+
+
+def create_round(page, title: str) -> int:
+    follow(page, "main a[href='/rounds/new']")
+    page.fill("#title", title)
+    page.check("input[name=market][value=labour]")
+    page.select_option("#grounds-0-ground", "origin")
+    page.fill("#grounds-0-reference", "Belgische naam")
+    page.fill("#grounds-0-others", "Maghrebijnse naam")
+    page.fill("#planned_tests_per_target", "3")
+    page.fill("#fdr_level", "5")
+    page.fill("#protocol", "Twee sollicitaties per vacature, één tot drie werkdagen na elkaar. Uitnodigingen afzeggen.")
+    submit(page, "#save")
+    assert page.locator("main h1").inner_text().startswith(title)
+    return int(page.url.rstrip("/").split("/")[-1])
+
+
+def add_profiles_and_templates(page, round_id: int) -> None:
+    page.goto(f"/rounds/{round_id}/profiles")
+    for name, group in (("Thomas Peeters", "Belgische naam"), ("Mohamed El Amrani", "Maghrebijnse naam")):
+        page.fill("#name", name)
+        page.select_option("#group", label=page.locator("#group option", has_text=group).inner_text())
+        page.fill("#email", f"{name.split()[0].lower()}@example.com")
+        submit(page, "main form:not(.inline-form) button[type=submit]")
+    assert page.locator("main table tbody tr").count() == 2
+    page.goto(f"/rounds/{round_id}/templates")
+    for name in ("Brief A", "Brief B"):
+        page.fill("#name", name)
+        page.fill("#subject", "Sollicitatie {{ listing.title }}")
+        page.fill("#body", f"Beste,\nik solliciteer als {{{{ listing.title }}}} ({name}).\n{{{{ profile.name }}}}")
+        submit(page, "main form:not(.inline-form) button[type=submit]")
+    assert page.locator("main table tbody tr").count() == 2
+
+
+def import_targets(page, csv_path) -> None:
+    page.goto("/targets/")
+    follow(page, "main a[href='/targets/import/']")
+    page.set_input_files("#file", str(csv_path))
+    assert submit(page).status == 200  # the preview
+    assert submit(page).status == 200  # confirmed
+    assert "16" in page.locator("main [role=status]").inner_text()
+
+
+def generate_schedule(page) -> str:
+    page.fill("#start_date", "2026-12-01")
+    page.fill("#lag_min", "1")
+    page.fill("#lag_max", "3")
+    page.fill("#tests_per_day", "4")
+    page.fill("#seed", "2026")
+    assert submit(page, "main form button[type=submit]").status == 200
+    return page.locator("main [role=status]").first.inner_text()
+
+
+def test_coordinator_plans_a_round_from_scratch(open_page, live_server, tmp_path):
+    suffix = uuid.uuid4().hex[:6]
+    csv_path = tmp_path / "werkgevers.csv"
+    write_targets_csv(csv_path, suffix)
+    page = open_page(as_role="coordinator")
+    violations: list[str] = []
+    print("\nWalkthrough (coordinator, Dutch interface):")
+
+    page.goto("/rounds/")
+    assert page.locator("html").get_attribute("lang") == "nl"
+    round_id = create_round(page, f"Arbeidsmarkt wandeling {suffix}")
+    step(f"created round {round_id}: {page.locator('main h1').inner_text()}")
+    violations += axe_violations(page)
+
+    add_profiles_and_templates(page, round_id)
+    step("added 2 profiles (one per group) and 2 templates")
+    violations += axe_violations(page)
+
+    import_targets(page, csv_path)
+    step(f"imported: {page.locator('main [role=status]').inner_text()}")
+    violations += axe_violations(page)
+
+    page.goto(f"/rounds/{round_id}")
+    follow(page, f"main a[href='/rounds/{round_id}/sample']")
+    page.fill("#size", "12")
+    page.fill("#seed", "2026")
+    assert submit(page).status == 200
+    step(f"sample: {page.locator('main [role=status]').first.inner_text()}")
+    violations += axe_violations(page)
+
+    page.goto(f"/rounds/{round_id}")
+    follow(page, f"main a[href='/rounds/{round_id}/schedule']")
+    violations += axe_violations(page)
+    flash = generate_schedule(page)
+    step(f"schedule: {flash}")
+    assert "2026" in flash  # the seed
+    balance = page.locator("#balance-heading + p + p").inner_text()
+    step(f"balance report: {balance}")
+    tables = page.locator("section[aria-labelledby=balance-heading] table")
+    assert tables.count() == 3
+    for i in range(3):
+        step(" | ".join(tables.nth(i).inner_text().split("\n")))
+    assert "Chi" in page.locator("section[aria-labelledby=balance-heading]").inner_text()
+    assert page.locator("section[aria-labelledby=tests-heading] tbody tr").count() >= 12
+    violations += axe_violations(page)
+    csv_file = page.request.get(f"/rounds/{round_id}/schedule.csv")
+    assert csv_file.status == 200 and csv_file.text().lstrip("\ufeff").startswith("test,target_code,target_name")
+
+    page.goto(f"/rounds/{round_id}")
+    page.fill("#reference_rate", "40")
+    page.fill("#other_rate", "30")
+    submit(page, "#planning-section form button[type=submit]")
+    warning = page.locator("#planning-section [role=alert]")
+    assert warning.count() == 1
+    step(f"planning warning: {warning.inner_text()}")
+    violations += axe_violations(page)
+
+    page.check("#is_awareness_only")
+    submit(page, "form[action$='/lock'] button[type=submit]")
+    sha = page.locator("#prereg-heading + p code").inner_text()
+    assert len(sha) == 64
+    step(f"locked; protocol SHA-256 {sha}")
+    violations += axe_violations(page)
+
+    pdf = page.request.get(f"/rounds/{round_id}/preregistration.pdf")
+    assert pdf.headers["content-type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(pdf.body()))
+    text = "".join(p.extract_text() for p in reader.pages).replace("\n", "")
+    assert sha in text and "Uitnodigingen afzeggen." in text
+    step(f"pre-registration PDF: {len(reader.pages)} page(s), shows the protocol and its hash")
+
+    page.goto(f"/rounds/{round_id}/schedule")
+    assert page.locator("#generate-heading").count() == 1  # ready: the schedule may still be redone
+    assert not violations, "axe-core found serious or critical violations:\n" + "\n".join(violations)
