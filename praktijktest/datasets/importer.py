@@ -277,7 +277,19 @@ def _insert(model: type, rows: list[dict]) -> None:
         convert = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
         cells = [row[column] for row in rows]
         values.append(_converted(cells, convert) if convert else cells)
-    db.session.connection().exec_driver_sql(sql, list(zip(*values, strict=True)))
+    rows_out = list(zip(*values, strict=True))
+    if dialect.name == "postgresql":
+        _copy(f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN", rows_out)
+    else:
+        db.session.connection().exec_driver_sql(sql, rows_out)
+
+
+def _copy(sql: str, rows: list[tuple]) -> None:
+    """PostgreSQL's COPY through psycopg: several times faster than executemany for bulk rows."""
+    driver = db.session.connection().connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _converted(cells: list, convert: Callable) -> list:
