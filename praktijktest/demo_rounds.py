@@ -25,7 +25,7 @@ strong discriminators (9 or 10 of 10 tests favouring the reference group,
 none the other) and none of the 114 others (tests/schedule/test_demo.py).
 
 Housing: both 20%, reference only 15%, other only 5%, neither 60%; the
-sends up to 6 November 2026 are answered (20 of 60 tests), the rest pending.
+sends up to 6 November 2026 are answered (20 of the 60 tests have an answer), the rest pending.
 
 A positive application gets an invitation (or, one time in four, a request
 for more information); a negative one a rejection (one time in three) or

@@ -4,11 +4,19 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from sqlalchemy import func, select
 
 from praktijktest.audit.models import AuditEvent
 from praktijktest.fieldwork.models import Test
 from tests.conftest import visible_text
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """The assertions below read the English source strings."""
+    client.post("/language", data={"locale": "en"})
+
 
 FORM = {"start_date": "2026-05-13", "lag_min": "1", "lag_max": "3", "tests_per_day": "5", "seed": "11"}
 
@@ -113,3 +121,12 @@ def test_pages_of_a_long_schedule(client, login_as, planned_round):
     client.post(url(round_), data=FORM)
     text = visible_text(client.get(url(round_) + "?page=2").get_data(as_text=True))
     assert "Tests 51 to 60 of 60" in text and "Page 2 of 2" in text
+
+
+def test_the_page_speaks_dutch(client, login_as, planned_round):
+    client.post("/language", data={"locale": "nl_BE"})
+    login_as("coordinator")
+    round_ = planned_round(targets=4)
+    client.post(url(round_), data=FORM)
+    text = visible_text(client.get(url(round_)).get_data(as_text=True))
+    assert "Exact in evenwicht" in text and "Groep × sjabloon" in text
