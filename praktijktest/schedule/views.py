@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -106,12 +107,14 @@ def _render(round_: Round, form: ScheduleForm, count: int):
     page = max(request.args.get("page", 1, type=int), 1)
     tests = _tests(round_, page)
     remove_form = RemoveScheduleForm(formdata=None)
+    stored = (round_.planning or {}).get("schedule")
     form.version.data = remove_form.version.data = round_.version
     return render_template(
         "schedule/index.html", round=round_, form=form, remove_form=remove_form,
         can_schedule=can_schedule(round_), count=count, tests=tests, page=page,
         pages=max((count + PER_PAGE - 1) // PER_PAGE, 1), per_page=PER_PAGE,
-        stored=(round_.planning or {}).get("schedule"), report=schedule_balance(round_) if count else None,
+        stored=stored, start=date.fromisoformat(stored["start_date"]) if stored else None,
+        report=schedule_balance(round_) if count else None,
     )
 
 
