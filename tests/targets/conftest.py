@@ -49,3 +49,10 @@ def audit_events(action: str):
     from praktijktest.extensions import db
 
     return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
+
+
+@pytest.fixture(autouse=True)
+def english(request):
+    """Pages in English, the source language the assertions are written in (Dutch is the default)."""
+    if "client" in request.fixturenames:
+        request.getfixturevalue("client").post("/language", data={"locale": "en"})
