@@ -110,6 +110,7 @@ class _RowChecker:
         self.kind_line: dict[str, int] = {}
         self.profiles_seen: dict[tuple[str, str], int] = {}
         self.row_attributes: list[dict[str, str]] = []
+        self.dates: dict[str, datetime] = {}
 
     def check(self, line: int, row: dict[str, str]) -> None:
         add = self.problems.add
@@ -185,8 +186,11 @@ class _RowChecker:
         text = row.get(column)
         if not text:
             return None
+        known = self.dates.get(text)
+        if known is not None:  # files repeat the same dates: parse each text once
+            return known
         try:
-            return parse_datetime(text)
+            return self.dates.setdefault(text, parse_datetime(text))
         except ValueError:
             self.problems.add(line, column, f"{text!r} is not a date; write 2024-03-18 or 2024-03-18 14:30")
             return None
