@@ -14,6 +14,13 @@ from praktijktest.rounds.services import GroundSpec, create_round
 LETTER = "Geachte,\n\nIk solliciteer voor {{ listing.title }}.\n\nMet vriendelijke groet,\n{{ profile.name }}"
 
 
+@pytest.fixture(autouse=True)
+def english(request):
+    """Pages in English, the source language the assertions are written in (Dutch is the default)."""
+    if "client" in request.fixturenames:
+        request.getfixturevalue("client").post("/language", data={"locale": "en"})
+
+
 @pytest.fixture
 def make_round(db, org) -> Callable:
     """Factory: a draft labour round on origin (reference 'Belgisch', other 'Marokkaans')."""

@@ -80,3 +80,13 @@ def test_bad_planning_input_is_a_form_error(client, login_as, org, make_round):
         assert response.status_code == 200, data
         page = response.get_data(as_text=True)
         assert 'class="field-error"' in page or "flash-error" in page, data
+
+
+def test_the_warning_reads_in_dutch(client, login_as, org, make_round):
+    round_ = make_round(planned_tests_per_target=3)
+    save_planning(round_, {**INPUTS, "targets": 40})
+    login_as("coordinator", org)
+    client.post("/language", data={"locale": "nl_BE"})
+    text = visible_text(client.get(f"/rounds/{round_.id}").get_data(as_text=True))
+    assert "Met 3 tests per werkgever kan geen enkele werkgever ooit gesignaleerd worden" in text
+    assert "minstens 10 nodig" in text
