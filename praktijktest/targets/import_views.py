@@ -20,6 +20,7 @@ from praktijktest.permissions import IDENTITY_ROLES, roles_required
 from praktijktest.tabular import FileRejected, Problems, Table, read_table
 from praktijktest.targets.forms import KIND_LABELS, ConfirmImportForm, ImportForm
 from praktijktest.targets.importing import COLUMNS, apply_plan, plan_import
+from praktijktest.targets.services import record_identity_view
 
 bp = Blueprint("target_imports", __name__, url_prefix="/targets/import")
 SESSION_KEY = "target_import"
@@ -46,6 +47,8 @@ def upload():
             _forget_pending()
             stored = evidence_store.save_bytes(data, suffix, folder="pending-imports")
             session[SESSION_KEY] = {"path": stored.path, "filename": upload_file.filename}
+            # The preview puts the file's names next to the codes of the targets they update.
+            record_identity_view([row.existing for row in plan.rows[:PREVIEW_ROWS] if row.existing], "import preview")
             return render_template(
                 "targets/import_preview.html", plan=plan, rows=plan.rows[:PREVIEW_ROWS], kinds=KIND_LABELS,
                 form=ConfirmImportForm(token=stored.path), filename=upload_file.filename,

@@ -126,6 +126,15 @@ def test_import_pages_preview_then_confirm(client, coordinator, next_number, app
     assert target_count() == 2
 
 
+def test_the_preview_of_updates_is_an_audited_identity_view(client, coordinator, make_target, next_number):
+    number = next_number()
+    existing = make_target("Bekend", enterprise_number=number)
+    client.post("/targets/import/", data={"file": (csv_file([f"Bekend BV;employer;{number};;;;;;;"]), "l.csv")},
+                content_type="multipart/form-data")
+    event = audit_events("target.identity_view")[-1]
+    assert event.summary == existing.code and event.changes["view"] == "import preview"
+
+
 def test_import_page_lists_the_problems(client, coordinator):
     response = client.post("/targets/import/", data={"file": (csv_file([";employer;;;;;;;;"]), "lijst.csv")},
                            content_type="multipart/form-data")
