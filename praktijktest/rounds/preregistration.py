@@ -134,14 +134,22 @@ def lock_round(round_: Round, *, awareness_confirmed: bool = False, expected_ver
 
 
 def awareness_warning(plan: EvidencePlan, market: str = "labour") -> str:
-    """The plain-words warning shown when no single target can ever be flagged."""
+    """The plain-words warning shown when no single target can be flagged on its own evidence."""
     values = {"n": plan.tests_per_target, "needed": plan.min_tests_to_flag, "f": plan.comparisons,
               "q": format_percent(plan.fdr_level, 0)}
     if market == "housing":
-        return _("With %(n)s tests per landlord or agency no single landlord or agency can ever be flagged "
-                 "(false discovery rate %(q)s over %(f)s comparisons); you would need at least %(needed)s.", **values)
-    return _("With %(n)s tests per employer no single employer can ever be flagged (false discovery rate %(q)s "
-             "over %(f)s comparisons); you would need at least %(needed)s.", **values)
+        return _("With %(n)s tests per landlord or agency no single landlord or agency can be flagged on its own "
+                 "evidence (false discovery rate %(q)s over %(f)s comparisons): even if every test favours the "
+                 "reference group, one landlord or agency alone stays below the bar; only several showing the same "
+                 "pattern can be flagged together. You would need at least %(needed)s tests per landlord or agency.",
+                 **values)
+    # Benjamini-Hochberg compares the k-th smallest p-value with k*q/F: one target
+    # alone needs 2^-m <= q/F, but k targets with the same extreme pattern only
+    # k*q/F each, which is why the warning speaks of "its own evidence".
+    return _("With %(n)s tests per employer no single employer can be flagged on its own evidence (false discovery "
+             "rate %(q)s over %(f)s comparisons): even if every test favours the reference group, one employer alone "
+             "stays below the bar; only several employers showing the same pattern can be flagged together. You "
+             "would need at least %(needed)s tests per employer.", **values)
 
 
 def render_preregistration(round_: Round, design: dict, plan: EvidencePlan) -> bytes:

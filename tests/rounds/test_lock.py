@@ -98,7 +98,7 @@ def test_lock_needs_as_many_templates_as_applications_per_test(app, complete_rou
 
 def test_awareness_confirmation_is_required_when_no_target_can_be_flagged(app, complete_round):
     round_ = complete_round(planned_tests_per_target=3)
-    with app.test_request_context(), pytest.raises(RoundError, match="no single employer can ever be flagged"):
+    with app.test_request_context(), pytest.raises(RoundError, match="no single employer can be flagged on its own evidence"):
         lock_round(round_)
     assert round_.status == "draft"
     with app.test_request_context():
@@ -160,7 +160,7 @@ def test_lock_page_and_download(db, client, login_as, org, make_user, complete_r
     round_ = complete_round(planned_tests_per_target=3, protocol=PROTOCOL)
     login_as("coordinator", org)
     page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
-    assert "no single employer can ever be flagged" in page
+    assert "no single employer can be flagged on its own evidence" in page
     client.post(f"/rounds/{round_.id}/lock", data={"version": round_.version})
     assert fresh(db, Round, round_.id).status == "draft"  # not confirmed
     client.post(f"/rounds/{round_.id}/lock", data={"version": round_.version - 1, "is_awareness_only": "y"})

@@ -66,8 +66,8 @@ def test_panel_warns_in_plain_words_and_saves_inputs(db, client, login_as, org, 
     stored = fresh(db, Round, round_.id).planning["power"]
     assert stored["reference_rate"] == 0.4 and stored["other_rate"] == pytest.approx(0.25)
     text = visible_text(client.get(f"/rounds/{round_.id}").get_data(as_text=True))
-    assert "With 3 tests per employer no single employer can ever be flagged" in text
-    assert "you would need at least 10" in text  # log2(40 / 0.05) = 9.6
+    assert "With 3 tests per employer no single employer can be flagged on its own evidence" in text
+    assert "You would need at least 10 tests per employer" in text  # log2(40 / 0.05) = 9.6
     assert "This round is for awareness only" in text
     assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "round.planning")).one()
 
@@ -88,5 +88,5 @@ def test_the_warning_reads_in_dutch(client, login_as, org, make_round):
     login_as("coordinator", org)
     client.post("/language", data={"locale": "nl_BE"})
     text = visible_text(client.get(f"/rounds/{round_.id}").get_data(as_text=True))
-    assert "Met 3 tests per werkgever kan geen enkele werkgever ooit gesignaleerd worden" in text
-    assert "minstens 10 nodig" in text
+    assert "Met 3 tests per werkgever kan geen enkele werkgever op eigen bewijs gesignaleerd worden" in text
+    assert "minstens 10 tests per werkgever nodig" in text
