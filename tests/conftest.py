@@ -189,6 +189,21 @@ def login_as(client, make_user) -> Callable:
     return login
 
 
+VALIDATION_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "validation"
+
+
+def validation_file(name: str) -> Path:
+    """A file of ../shared/validation (published data sets): fail on CI when it
+    is missing, skip elsewhere."""
+    path = VALIDATION_DIR / name
+    if not path.exists():
+        message = f"validation data missing: {path}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
 def visible_text(html: str) -> str:
     """The text of a page, tags removed and white space folded."""
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()

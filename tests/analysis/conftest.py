@@ -2,25 +2,16 @@
 from __future__ import annotations
 
 import csv
-import os
-from pathlib import Path
 
 import pytest
 
 from analysis import Applications
-
-VALIDATION_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "validation"
+from tests.conftest import validation_file
 
 
 def load_validation(name: str) -> list[dict[str, str]]:
-    """Rows of one validation CSV; fail loudly on CI, skip elsewhere, when the folder is missing."""
-    path = VALIDATION_DIR / name
-    if not path.exists():
-        message = f"validation data missing: {path}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    """Rows of one validation CSV (fails on CI, skips elsewhere, when missing)."""
+    with validation_file(name).open(newline="", encoding="utf-8-sig") as handle:
         return list(csv.DictReader(handle))
 
 

@@ -2,25 +2,13 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-VALIDATION_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "validation"
-
-
-def validation_file(name: str) -> Path:
-    """A file of ../shared/validation: fail on CI when it is missing, skip elsewhere."""
-    path = VALIDATION_DIR / name
-    if not path.exists():
-        message = f"validation data missing: {path}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+from tests.conftest import VALIDATION_DIR, validation_file  # noqa: F401  (used by the tests here)
 
 
 @pytest.fixture

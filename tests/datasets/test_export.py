@@ -12,7 +12,7 @@ from praktijktest.fieldwork.models import Application, Response, Test
 from praktijktest.rounds.services import GroundSpec, create_round
 from praktijktest.targets.services import create_target
 from praktijktest.timeutil import utcnow
-from tests.datasets.conftest import validation_file
+from tests.conftest import validation_file
 
 
 def _without_ids(doc: dict) -> dict:

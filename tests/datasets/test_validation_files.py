@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.datasets.conftest import validation_file
+from tests.conftest import validation_file
 
 
 def _by(items: list[dict], key: str) -> dict[str, dict]:

@@ -113,7 +113,8 @@ def test_edit_records_old_and_new_values(client, login_as, make_user, org, db):
 def test_stale_account_edit_is_refused(client, login_as, make_user, org, db):
     login_as("admin")
     user = make_user("tester")
-    base = {"email": user.email, "name": user.name, "organisation_id": org.id, "is_active": "y", "version": user.version}
+    base = {"email": user.email, "name": user.name, "organisation_id": org.id, "is_active": "y",
+            "version": user.version}
     assert client.post(f"/admin/users/{user.id}/edit", data={**base, "role": "viewer"}).status_code == 302
     response = client.post(f"/admin/users/{user.id}/edit", data={**base, "role": "coordinator"})
     assert "intussen gewijzigd" in visible_text(response.get_data(as_text=True))

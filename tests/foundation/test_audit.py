@@ -71,3 +71,15 @@ def test_every_write_service_left_a_trace(db, make_user, org):
     actions = set(db.session.scalars(select(AuditEvent.action)))
     assert {"organisation.create", "user.create"} <= actions
     assert user.email in db.session.scalars(select(AuditEvent.summary)).all()[-1]
+
+
+def test_pages_keep_the_filter(client, login_as, org, db):
+    login_as("coordinator", org)
+    for number in range(55):
+        record("bulk.event", org, summary=str(number), organisation_id=org.id)
+    html = client.get("/audit/?action=bulk.event").get_data(as_text=True)
+    assert "Pagina 1 van 2" in visible_text(html)
+    assert 'href="/audit/?action=bulk.event&amp;page=2"' in html
+    second = client.get("/audit/?action=bulk.event&page=2").get_data(as_text=True)
+    rows = second.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert rows.count("<code>bulk.event</code>") == 5

@@ -80,7 +80,8 @@ def test_password_change_refuses_weak_and_wrong(client, login_as):
     login_as("tester")
     response = client.post(
         "/account/password",
-        data={"current_password": "not mine", "new_password": "A-long-new-pass-42", "confirm_password": "A-long-new-pass-42"},
+        data={"current_password": "not mine", "new_password": "A-long-new-pass-42",
+              "confirm_password": "A-long-new-pass-42"},
     )
     assert "huidige wachtwoord" in visible_text(response.get_data(as_text=True)).lower()
     response = client.post(

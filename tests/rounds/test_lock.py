@@ -98,7 +98,8 @@ def test_lock_needs_as_many_templates_as_applications_per_test(app, complete_rou
 
 def test_awareness_confirmation_is_required_when_no_target_can_be_flagged(app, complete_round):
     round_ = complete_round(planned_tests_per_target=3)
-    with app.test_request_context(), pytest.raises(RoundError, match="no single employer can be flagged on its own evidence"):
+    expected = "no single employer can be flagged on its own evidence"
+    with app.test_request_context(), pytest.raises(RoundError, match=expected):
         lock_round(round_)
     assert round_.status == "draft"
     with app.test_request_context():
