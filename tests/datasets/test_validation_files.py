@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import validation_file
+from tests.published import INTER1_CALLBACKS, INTER1_PAIRS
 
 
 def _by(items: list[dict], key: str) -> dict[str, dict]:
@@ -87,18 +88,7 @@ def test_kline_rose_walters_with_krw_method(import_round, analyse_json):
     assert pseudonymised["flagged_targets"] == 24
 
 
-# neither, only Man.F, only the group, both, exact McNemar p (the package's vignette)
-INTER1 = {
-    "Man.M": (204, 41, 20, 45, 9.8534e-03),
-    "Man.S": (210, 57, 14, 29, 2.6659e-07),
-    "Man.V": (213, 59, 11, 27, 4.4662e-09),
-    "Woman.F": (197, 43, 27, 43, 7.2238e-02),
-    "Woman.M": (214, 64, 10, 22, 8.9574e-11),
-    "Woman.S": (213, 71, 11, 15, 6.8138e-12),
-    "Woman.V": (199, 49, 25, 37, 7.0843e-03),
-}
-INTER1_CALLBACKS = {"Man.F": 86, "Man.M": 65, "Man.S": 43, "Man.V": 38, "Woman.F": 70, "Woman.M": 32,
-                    "Woman.S": 26, "Woman.V": 62}
+INTER1 = INTER1_PAIRS
 
 
 def test_callback_inter1_eight_groups(import_round, analyse_json):
