@@ -1,7 +1,7 @@
 """HTTP security headers: a strict Content-Security-Policy and friends."""
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, abort, request
 from flask_login import current_user
 
 # No inline script or style anywhere: everything is served from /static.
@@ -20,7 +20,18 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def _has_nul(values) -> bool:
+    return any("\x00" in value for _, items in values.lists() for value in items)
+
+
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def _refuse_nul_characters():
+        # No text a person types contains NUL, PostgreSQL cannot store it, and
+        # it truncates strings in C libraries: refuse it once, for every form.
+        if _has_nul(request.args) or (request.method == "POST" and _has_nul(request.form)):
+            abort(400)
+
     @app.after_request
     def _set_security_headers(response: Response) -> Response:
         headers = response.headers

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from praktijktest.accounts.models import Role
 from praktijktest.audit.models import AuditEvent
 from praktijktest.extensions import db
+from praktijktest.pagination import paginate
 from praktijktest.permissions import roles_required
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -21,7 +22,7 @@ PAGE_SIZE = 50
 def index():
     filters = _filters()
     query = _query(filters)
-    page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
+    page = paginate(query, PAGE_SIZE)
     actions = db.session.scalars(_scoped(select(AuditEvent.action).distinct()).order_by(AuditEvent.action))
     return render_template("audit/index.html", page=page, filters=filters, actions=list(actions))
 

@@ -135,7 +135,9 @@ def check_editable(round_: Round, expected_version: int | None = None) -> None:
     """Raise RoundError when the round is locked, or when the form was made from an older version."""
     if round_.is_locked:
         raise RoundError(_("This round is locked: its protocol can no longer change."))
-    if expected_version is not None and int(expected_version) != round_.version:
+    # The version comes from a hidden form field: anything but this round's
+    # current number (a stale form, or a tampered one) is refused the same way.
+    if expected_version is not None and str(expected_version).strip() != str(round_.version):
         raise RoundError(_("Someone else changed this round in the meantime; reload the page and try again."))
 
 

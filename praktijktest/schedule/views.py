@@ -9,7 +9,7 @@ import csv
 import io
 from datetime import date
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from praktijktest.accounts.models import Role
 from praktijktest.extensions import db
 from praktijktest.fieldwork.models import Application, Test
+from praktijktest.pagination import requested_page
 from praktijktest.permissions import get_owned_or_404, roles_required
 from praktijktest.rounds.models import Round
 from praktijktest.schedule.balance import schedule_balance
@@ -104,7 +105,7 @@ def _generate(round_: Round, form: ScheduleForm, count: int) -> bool:
 
 
 def _render(round_: Round, form: ScheduleForm, count: int):
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = requested_page()
     tests = _tests(round_, page)
     remove_form = RemoveScheduleForm(formdata=None)
     stored = (round_.planning or {}).get("schedule")

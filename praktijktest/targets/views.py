@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from praktijktest.extensions import db
 from praktijktest.organisations.models import Organisation
+from praktijktest.pagination import paginate
 from praktijktest.permissions import IDENTITY_ROLES, get_owned_or_404, roles_required
 from praktijktest.targets.forms import KIND_LABELS, MergeForm, TargetForm
 from praktijktest.targets.kbo import InvalidEnterpriseNumber, format_enterprise_number, normalise_enterprise_number
@@ -47,12 +48,7 @@ def _enterprise_number_filter(digits: str | None) -> str:
 def index():
     organisation_id = current_user.organisation_id
     filters = RegistryFilters.from_args(request.args)
-    page = db.paginate(
-        registry_query(organisation_id, filters),
-        page=request.args.get("page", 1, type=int),
-        per_page=PER_PAGE,
-        error_out=False,
-    )
+    page = paginate(registry_query(organisation_id, filters), PER_PAGE)
     record_identity_view(list(page.items), "registry", organisation_id)
     return render_template(
         "targets/index.html",

@@ -104,3 +104,10 @@ def test_app_refuses_a_view_without_permission_declaration(tmp_path):
     app.register_blueprint(bp)
     with pytest.raises(RuntimeError, match="careless.open"):
         permissions.check_views_declared(app)
+
+
+def test_nul_characters_are_refused_before_any_view(client, make_user):
+    user = make_user("viewer")
+    response = client.post("/login", data={"email": user.email + "\x00", "password": "x"})
+    assert response.status_code == 400
+    assert client.get("/login?next=%00").status_code == 400
