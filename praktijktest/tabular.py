@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from flask_babel import gettext as _
+
 MAX_REPORTED_PROBLEMS = 50
 
 
@@ -26,9 +28,9 @@ class Problem:
     def __str__(self) -> str:
         where = []
         if self.line is not None:
-            where.append(f"line {self.line}")
+            where.append(_("line %(line)d", line=self.line))
         if self.column:
-            where.append(f"column {self.column}")
+            where.append(_("column %(column)s", column=self.column))
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
     def to_dict(self) -> dict:
@@ -54,7 +56,7 @@ class Problems:
         """The first `limit` problems, one per line, then how many more there are."""
         lines = [str(p) for p in self.items[:limit]]
         if len(self.items) > limit:
-            lines.append(f"... and {len(self.items) - limit} more problems.")
+            lines.append(_("... and %(n)d more problems.", n=len(self.items) - limit))
         return "\n".join(lines)
 
 
@@ -99,14 +101,14 @@ def _read_csv(data: bytes) -> Table:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise _reject("the file is not UTF-8 text; save it as 'CSV UTF-8'", line) from None
+        raise _reject(_("the file is not UTF-8 text; save it as 'CSV UTF-8'"), line) from None
     header_line = text.split("\n", 1)[0]
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
-        raise _reject("the file is empty") from None
+        raise _reject(_("the file is empty")) from None
     columns = _clean_header(header)
     table = Table(columns, [])
     try:
@@ -115,7 +117,7 @@ def _read_csv(data: bytes) -> Table:
                 continue  # blank lines, as spreadsheets leave at the end
             table.rows.append((reader.line_num, _row_dict(table, record, reader.line_num)))
     except csv.Error as error:
-        raise _reject(f"the CSV cannot be read: {error}", reader.line_num) from None
+        raise _reject(_("the CSV cannot be read: %(error)s", error=error), reader.line_num) from None
     return table
 
 
@@ -125,13 +127,13 @@ def _read_xlsx(data: bytes) -> Table:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many types for a damaged file
-        raise _reject(f"the spreadsheet cannot be opened: {error}") from None
+        raise _reject(_("the spreadsheet cannot be opened: %(error)s", error=error)) from None
     try:
         sheet = workbook.worksheets[0]
         values = sheet.iter_rows(values_only=True)
         header = next(values, None)
         if header is None:
-            raise _reject("the spreadsheet is empty")
+            raise _reject(_("the spreadsheet is empty"))
         table = Table(_clean_header(["" if v is None else str(v) for v in header]), [])
         for line, record in enumerate(values, start=2):
             cells = [_cell_text(v) for v in record]
@@ -158,9 +160,9 @@ def _clean_header(header: list[str]) -> list[str]:
     seen = set()
     for position, column in enumerate(columns, start=1):
         if not column:
-            problems.add(1, f"#{position}", "the column has no name")
+            problems.add(1, f"#{position}", _("the column has no name"))
         elif column in seen:
-            problems.add(1, column, "the column appears twice")
+            problems.add(1, column, _("the column appears twice"))
         seen.add(column)
     if problems:
         raise FileRejected(problems)
@@ -170,6 +172,7 @@ def _clean_header(header: list[str]) -> list[str]:
 def _row_dict(table: Table, cells: list[str], line: int) -> dict[str, str]:
     columns = table.columns
     if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns) :]):
-        table.problems.add(line, None, f"the row has {len(cells)} values but the header has {len(columns)} columns")
+        table.problems.add(line, None, _("the row has %(values)d values but the header has %(columns)d columns",
+                                         values=len(cells), columns=len(columns)))
     padded = list(cells) + [""] * (len(columns) - len(cells))
     return {column: padded[i].strip() for i, column in enumerate(columns)}

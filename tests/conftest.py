@@ -189,6 +189,52 @@ def login_as(client, make_user) -> Callable:
     return login
 
 
+def make_round_objects(organisation) -> dict[str, int]:
+    """A round of `organisation` with one of everything a route can name."""
+    from praktijktest.extensions import db
+    from praktijktest.fieldwork.models import Application, Response, Test
+    from praktijktest.rounds.models import Profile, RoundTarget, Template
+    from praktijktest.rounds.services import GroundSpec, create_round
+    from praktijktest.targets.models import Listing
+    from praktijktest.targets.services import create_target
+
+    round_ = create_round(organisation, "Ronde", "labour", [GroundSpec("origin", "ref", ["other"])])
+    target = create_target(organisation.id, "Werkgever BV")
+    listing = Listing(target=target, title="Vacature")
+    profile = Profile(round_id=round_.id, group_id=round_.groups[0].id, name=f"Profiel {organisation.id}")
+    template = Template(round_id=round_.id, name="A", body="Beste")
+    test = Test(round=round_, target=target, listing=listing, external_id="t1")
+    application = Application(test=test, group=round_.groups[0], profile=profile, template=template)
+    response = Response(application=application, outcome="invitation")
+    db.session.add_all([listing, profile, template, test, application, response])
+    db.session.add(RoundTarget(round_id=round_.id, target_id=target.id))
+    db.session.flush()
+    return {
+        "organisation_id": organisation.id,
+        "round_id": round_.id,
+        "target_id": target.id,
+        "listing_id": listing.id,
+        "profile_id": profile.id,
+        "template_id": template.id,
+        "test_id": test.id,
+        "application_id": application.id,
+        "response_id": response.id,
+    }
+
+
+@pytest.fixture
+def objects(db, org, other_org, make_user):
+    """One object of each kind a route can name, in the user's own organisation
+    and in another one. A route with an argument not listed here fails
+    `build_url`: add the object here."""
+    own_user = make_user("viewer", org)
+    foreign_user = make_user("viewer", other_org)
+    return {
+        "own": {"user_id": own_user.id, **make_round_objects(org)},
+        "foreign": {"user_id": foreign_user.id, **make_round_objects(other_org)},
+    }
+
+
 VALIDATION_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "validation"
 
 

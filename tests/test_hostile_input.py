@@ -13,7 +13,7 @@ from itertools import cycle
 
 import pytest
 
-from tests.test_access_matrix import EXPECTED, build_url, objects, routes  # noqa: F401  (objects is a fixture)
+from tests.test_access_matrix import EXPECTED, build_url, routes
 
 HOSTILE = ["", "x" * 5000, "-1", "1e309", "abc", "\x00", "<script>alert(1)</script>", "' OR 1=1 --",
            "99999999999999999999", "2026-02-31", "ünïcödé ✓", "../../etc/passwd", "0", "nan"]

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+
 from praktijktest.rounds.models import OUTCOMES
 from praktijktest.tabular import Problems, Table
 from praktijktest.targets.models import TargetKind
@@ -86,11 +88,11 @@ def validate(table: Table, reference: str, default_kind: str) -> tuple[Plan, Pro
     problems = table.problems
     missing = [c for c in REQUIRED if c not in table.columns]
     for column in missing:
-        problems.add(1, column, "this required column is missing from the header")
+        problems.add(1, column, _("this required column is missing from the header"))
     if missing:
         return Plan(), problems
     if not table.rows:
-        problems.add(None, None, "the file has a header but no applications")
+        problems.add(None, None, _("the file has a header but no applications"))
         return Plan(), problems
     plan = Plan(attribute_columns=[c for c in table.columns if c not in KNOWN])
     checker = _RowChecker(plan, problems, default_kind)
@@ -116,15 +118,16 @@ class _RowChecker:
         add = self.problems.add
         for column in REQUIRED:
             if not row[column] and not (column == "outcome" and self._unfinished(line, row)):
-                add(line, column, "a value is required here")
+                add(line, column, _("a value is required here"))
         for column, limit in MAX_LENGTH.items():
             if len(row.get(column) or "") > limit:
-                add(line, column, f"the value is longer than {limit} characters")
+                add(line, column, _("the value is longer than %(limit)d characters", limit=limit))
         outcome = row["outcome"]
         if outcome not in OUTCOME_SET:
             outcome = outcome.lower().replace(" ", "_")
         if outcome and outcome not in OUTCOME_SET:
-            add(line, "outcome", f"unknown outcome {row['outcome']!r}; use one of {', '.join(OUTCOMES)}")
+            add(line, "outcome", _("unknown outcome %(value)r; use one of %(choices)s", value=row["outcome"],
+                                   choices=", ".join(OUTCOMES)))
         self._check_test(line, row)
         plan = self.plan
         plan.lines.append(line)
@@ -139,14 +142,15 @@ class _RowChecker:
         attributes = {c: row[c] for c in plan.attribute_columns if row[c]}
         for column, value in attributes.items():
             if len(value) > MAX_ATTRIBUTE_LENGTH:
-                add(line, column, f"the value is longer than {MAX_ATTRIBUTE_LENGTH} characters")
+                add(line, column, _("the value is longer than %(limit)d characters", limit=MAX_ATTRIBUTE_LENGTH))
         self.row_attributes.append(attributes)
 
     def _unfinished(self, line: int, row: dict[str, str]) -> bool:
         status = row.get("status", "").lower()
         if status in UNFINISHED_STATUSES:
             self.problems.add(
-                line, "outcome", f"this application is still {status}: only finished rounds can be imported"
+                line, "outcome", _("this application is still %(status)s: only finished rounds can be imported",
+                                   status=status)
             )
             return True
         return False
@@ -159,27 +163,29 @@ class _RowChecker:
         known = plan.test_target.setdefault(test_id, target)
         self.test_line.setdefault(test_id, line)
         if known != target:
-            add(line, "target", f"test {test_id!r} belongs to target {known!r} on line "
-                                f"{self.test_line[test_id]}; a test belongs to one target only")
+            add(line, "target", _("test %(test)r belongs to target %(target)r on line %(line)d; a test belongs to "
+                                  "one target only", test=test_id, target=known, line=self.test_line[test_id]))
         kind = (row.get("target_type") or "").lower() or self.default_kind
         if kind not in KIND_SET:
-            add(line, "target_type", f"unknown target type {row['target_type']!r}; use employer, landlord or agency")
+            add(line, "target_type", _("unknown target type %(value)r; use employer, landlord or agency",
+                                       value=row["target_type"]))
         elif plan.target_kind.setdefault(target, kind) != kind:
-            add(line, "target_type", f"target {target!r} is a {plan.target_kind[target]} on line "
-                                     f"{self.kind_line[target]}; a target has one type")
+            add(line, "target_type", _("target %(target)r is a %(kind)s on line %(line)d; a target has one type",
+                                       target=target, kind=plan.target_kind[target], line=self.kind_line[target]))
         self.kind_line.setdefault(target, line)
         profile = row.get("profile")
         if profile:
             first = self.profiles_seen.setdefault((test_id, profile), line)
             if first != line:
-                add(line, "profile", f"profile {profile!r} already applied in test {test_id!r} on line {first}")
+                add(line, "profile", _("profile %(profile)r already applied in test %(test)r on line %(line)d",
+                                       profile=profile, test=test_id, line=first))
 
     def _send_order(self, line: int, text: str) -> int | None:
         if not text:
             return None
         if text.isdigit() and int(text) < 2**31:
             return int(text)
-        self.problems.add(line, "send_order", f"{text!r} is not a whole number (1, 2, 3, ...)")
+        self.problems.add(line, "send_order", _("%(value)r is not a whole number (1, 2, 3, ...)", value=text))
         return None
 
     def _date(self, line: int, row: dict[str, str], column: str) -> datetime | None:
@@ -192,7 +198,8 @@ class _RowChecker:
         try:
             return self.dates.setdefault(text, parse_datetime(text))
         except ValueError:
-            self.problems.add(line, column, f"{text!r} is not a date; write 2024-03-18 or 2024-03-18 14:30")
+            self.problems.add(line, column, _("%(value)r is not a date; write 2024-03-18 or 2024-03-18 14:30",
+                                              value=text))
             return None
 
 
@@ -202,10 +209,11 @@ def _check_groups(plan: Plan, problems: Problems, reference: str) -> None:
     counts.pop("", None)
     names = ", ".join(sorted(counts))
     if reference not in counts:
-        problems.add(None, "group", f"the reference group {reference!r} does not occur in the file; "
-                                    f"its groups are {names}")
+        problems.add(None, "group", _("the reference group %(reference)r does not occur in the file; its groups "
+                                      "are %(names)s", reference=reference, names=names))
     elif len(counts) < 2:
-        problems.add(None, "group", f"only the group {reference!r} occurs; a comparison needs two groups")
+        problems.add(None, "group", _("only the group %(reference)r occurs; a comparison needs two groups",
+                                      reference=reference))
     groups_of_test: dict[str, set[str]] = {}
     for test_id, group in zip(plan.test_ids, plan.groups, strict=True):
         groups_of_test.setdefault(test_id, set()).add(group)

@@ -150,7 +150,9 @@ class PlanningForm(FlaskForm):
 
 class LockForm(FlaskForm):
     version = HiddenField()
-    is_awareness_only = BooleanField(_l("This round is for awareness only: its results will not be used as evidence against single targets."))
+    is_awareness_only = BooleanField(
+        _l("This round is for awareness only: its results will not be used as evidence against single targets.")
+    )
 
 
 class StatusForm(FlaskForm):

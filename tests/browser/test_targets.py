@@ -88,5 +88,6 @@ def test_import_errors_are_listed_by_line(open_page, tmp_path):
     page.set_input_files("#file", str(csv_path))
     assert submit(page).status == 200
     problems = page.locator("main [role=alert]").inner_text()
-    assert "line 3, column name" in problems and "line 3, column enterprise_number" in problems
+    # The interface is Dutch: the problems are named by "regel" (line) and "kolom" (column).
+    assert "regel 3, kolom name" in problems and "regel 3, kolom enterprise_number" in problems
     assert not axe_violations(page)

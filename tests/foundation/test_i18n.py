@@ -69,3 +69,12 @@ def test_catalogues_are_complete():
             m.id for m in catalogue if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)
         ]
         assert untranslated == [], f"{language}: {len(untranslated)} untranslated, e.g. {untranslated[:3]}"
+
+
+def test_file_problems_read_in_the_interface_language(app):
+    from praktijktest.tabular import Problem
+
+    with app.test_request_context():
+        assert str(Problem(3, "outcome", "x")) == "regel 3, kolom outcome: x"
+    with app.app_context():  # the command line speaks English to operators
+        assert str(Problem(3, "outcome", "x")) == "line 3, column outcome: x"
