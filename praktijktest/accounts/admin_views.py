@@ -5,6 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 from wtforms import SelectChoice
 
 from praktijktest.accounts.forms import EditUserForm, NewUserForm
@@ -21,7 +22,10 @@ bp = Blueprint("user_admin", __name__, url_prefix="/admin/users")
 @bp.route("/")
 @roles_required(Role.ADMIN)
 def index():
-    query = select(User).join(User.organisation).order_by(Organisation.name, User.email)
+    query = (
+        select(User).join(User.organisation).options(contains_eager(User.organisation))
+        .order_by(Organisation.name, User.email)
+    )
     if org_id := request.args.get("organisation", type=int):
         query = query.where(User.organisation_id == org_id)
     users = db.session.scalars(query).all()

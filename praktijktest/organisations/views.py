@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from praktijktest.accounts.models import Role, User
 from praktijktest.extensions import db
@@ -21,7 +22,9 @@ def index():
     user_counts = dict(
         db.session.execute(select(User.organisation_id, func.count()).group_by(User.organisation_id)).all()
     )
-    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    organisations = db.session.scalars(
+        select(Organisation).options(selectinload(Organisation.municipalities)).order_by(Organisation.name)
+    ).all()
     return render_template("admin/organisations.html", organisations=organisations, user_counts=user_counts)
 
 

@@ -10,6 +10,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from praktijktest.accounts.models import Role
@@ -44,7 +45,10 @@ def _round_labels() -> dict:
 @roles_required(*READERS)
 def index():
     rounds = db.session.scalars(
-        select(Round).where(Round.organisation_id == current_user.organisation_id).order_by(Round.created_at.desc())
+        select(Round)
+        .where(Round.organisation_id == current_user.organisation_id)
+        .options(selectinload(Round.grounds))  # the list names each round's grounds: one query, not one per row
+        .order_by(Round.created_at.desc())
     ).all()
     return render_template("rounds/index.html", rounds=rounds, counts=round_counts([r.id for r in rounds]))
 
