@@ -103,14 +103,29 @@ def test_json_errors(cli, org, table_counts, tmp_path):
     assert body["problems"][0]["line"] == 8 and body["problems"][0]["column"] == "outcome"
 
 
-def test_unknown_organisation_and_bad_options_exit_2(cli, tmp_path):
+def test_unknown_organisation_exits_2(cli, tmp_path):
     path = write_csv(tmp_path / "round.csv", HEADER, _good_rows())
     result = cli("import", path, "--org", "Nergens", "--name", "R", "--market", "labour", "--ground", "origin",
                  "--reference", "belgian")
     assert result.exit_code == 2 and "no organisation named 'Nergens'" in result.stderr
-    result = cli("import", path, "--org", "Nergens", "--name", "R", "--market", "labour", "--ground", "origin",
-                 "--reference", "belgian", "--positive", "invitation,maybe")
+
+
+def test_an_unknown_positive_outcome_is_refused_and_nothing_is_written(cli, org, table_counts, tmp_path):
+    # With a real organisation, so that only the --positive check can refuse the import.
+    path = write_csv(tmp_path / "round.csv", HEADER, _good_rows())
+    before = table_counts()
+    result = _import(cli, org, path, "belgian", "--positive", "invitation,maybe")
     assert result.exit_code == 2
+    assert "--positive" in result.stderr and "information_request" in result.stderr
+    assert table_counts() == before
+
+
+@pytest.mark.parametrize("value", ["eerst", "1.5", "-"])
+def test_a_send_order_that_is_not_a_whole_number_is_named(cli, org, table_counts, tmp_path, value):
+    header = HEADER + ",send_order"
+    rows = [row + ",1" for row in _good_rows()] + [f"t9,Garage,belgian,invitation,Jan,,{value}"]
+    problems = _rejected(cli, org, table_counts, write_csv(tmp_path / "round.csv", header, rows))
+    assert any(p.startswith("line 8, column send_order:") for p in problems), problems
 
 
 def test_single_group_tests_are_imported_with_a_warning(cli, org, db, tmp_path):
