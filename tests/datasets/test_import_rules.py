@@ -182,3 +182,21 @@ def test_import_is_audited_without_identities(import_round, db, tmp_path):
     event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "round.import"))
     assert event.object_id == str(summary["round_id"])
     assert "Bakkerij" not in event.summary and len(event.changes["targets_created"]) == 3
+
+
+def test_a_column_named_twice_is_refused_at_the_header(cli, org, table_counts, tmp_path):
+    path = write_csv(tmp_path / "round.csv", HEADER + ",outcome", [row + ",rejection" for row in _good_rows()])
+    problems = _rejected(cli, org, table_counts, path)
+    assert any(p.startswith("line 1, column outcome: the column appears twice") for p in problems), problems
+
+
+def test_values_past_the_header_are_named_by_line(cli, org, table_counts, tmp_path):
+    rows = _good_rows()
+    rows[2] += ",stray"
+    problems = _rejected(cli, org, table_counts, write_csv(tmp_path / "round.csv", HEADER, rows))
+    assert any(p.startswith("line 4: the row has 7 values but the header has 6 columns") for p in problems), problems
+
+
+def test_empty_cells_past_the_header_are_harmless(cli, org, tmp_path):
+    rows = [row + ",," for row in _good_rows()]
+    assert _import(cli, org, write_csv(tmp_path / "round.csv", HEADER, rows)).exit_code == 0
