@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 
 from flask import current_app
 from flask_babel import get_locale
@@ -84,10 +85,15 @@ def sampling_exists() -> bool:
 def lock_problems(round_: Round) -> list[str]:
     """What still keeps a draft round from being locked, in words (empty when it can be)."""
     problems = []
-    groups_with_profiles = {p.group_id for p in round_profiles(round_)}
-    missing = [g.label for g in round_.groups if g.id not in groups_with_profiles]
+    profiles_per_group = Counter(p.group_id for p in round_profiles(round_))
+    missing = [g.label for g in round_.groups if not profiles_per_group[g.id]]
+    # A test sends `applications_per_group` distinct candidates of each group.
+    short = [g.label for g in round_.groups if 0 < profiles_per_group[g.id] < round_.applications_per_group]
     if missing:
         problems.append(_("Add a profile for every group; missing: %(groups)s.", groups=", ".join(missing)))
+    if short:
+        problems.append(_("A test sends %(n)s applications of each group, each by another candidate: add profiles "
+                          "for %(groups)s.", n=round_.applications_per_group, groups=", ".join(short)))
     templates = len(list(round_templates(round_)))
     if templates < round_.applications_per_test:
         problems.append(_("Add templates: a test sends %(needed)s applications, so the round needs at least "
