@@ -8,6 +8,7 @@ guard is taken away.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -94,3 +95,48 @@ def test_hsts_is_sent_when_cookies_are_secure_and_not_otherwise(tmp_path):
     header = secure.test_client().get("/login").headers.get("Strict-Transport-Security", "")
     assert "max-age=31536000" in header and "includeSubDomains" in header
     assert "Strict-Transport-Security" not in plain.test_client().get("/login").headers
+
+
+def test_saved_files_get_a_random_name_in_their_folder_with_size_and_hash(store):
+    saved = evidence_store.save_bytes(b"%PDF-1.4 evidence", ".PDF")
+    assert saved.path.startswith("files/") and saved.path.endswith(".pdf")
+    assert len(Path(saved.path).stem) == 32 and all(c in "0123456789abcdef" for c in Path(saved.path).stem)
+    assert saved.size == len(b"%PDF-1.4 evidence")
+    assert saved.sha256 == hashlib.sha256(b"%PDF-1.4 evidence").hexdigest()
+    nested = evidence_store.save_bytes(b"x", "eml", folder="responses/2026")
+    assert nested.path.startswith("responses/2026/") and (store / nested.path).read_bytes() == b"x"
+
+
+def test_the_store_is_created_with_its_parents(app, tmp_path):
+    app.config["EVIDENCE_DIR"], before = str(tmp_path / "a" / "b" / "evidence"), app.config["EVIDENCE_DIR"]
+    try:
+        with app.app_context():
+            assert evidence_store.root() == (tmp_path / "a" / "b" / "evidence").resolve()
+            assert evidence_store.root().is_dir()
+    finally:
+        app.config["EVIDENCE_DIR"] = before
+
+
+@pytest.mark.parametrize(("path_of", "message"), [
+    (lambda store, saved: "", "not a path inside the evidence store"),
+    (lambda store, saved: str(store / saved.path), "not a path inside the evidence store"),
+    (lambda store, saved: saved.path.replace("/", "\\"), "not a path inside the evidence store"),
+    (lambda store, saved: "files/0000.pdf", "the stored file is missing"),
+])
+def test_each_refusal_says_why(store, path_of, message):
+    # An absolute path into the store itself, and a backslash path, are refused by
+    # their own checks, not only because no such file exists.
+    saved = evidence_store.save_bytes(b"%PDF-1.4", "pdf")
+    with pytest.raises(evidence_store.EvidenceStoreError, match=message):
+        evidence_store.resolve(path_of(store, saved))
+
+
+def test_unsafe_names_are_refused_with_the_names(store):
+    with pytest.raises(evidence_store.EvidenceStoreError, match="unsafe file name parts: '../up'"):
+        evidence_store.save_bytes(b"a", "pdf", folder="../up")
+
+
+def test_remove_deletes_the_stored_file(store):
+    saved = evidence_store.save_bytes(b"temporary upload", "csv", folder="pending")
+    evidence_store.remove(saved.path)
+    assert not (store / saved.path).exists()

@@ -1,0 +1,148 @@
+"""Mutation testing of the statistics core and the security layers (`make mutation`).
+
+Runs mutmut (one small change at a time: a flipped comparison, a swapped
+operator, a changed constant, a removed guard, then the tests that cover
+the changed function) on a copy of the project, one suite at a time, and
+prints the kill rate per file. Mutants listed in tests/mutation/equivalent.txt
+(each with the reason why no test can tell them apart from the original)
+do not count. Exits 1 when a file is below the goal.
+
+    .venv/bin/python scripts/mutation.py [--suite analysis|security] [--file analysis/fdr.py] [--goal 0.9] [--show]
+
+Not part of `make test` or CI: the whole run takes tens of minutes on 2 cores.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EQUIVALENT = ROOT / "tests" / "mutation" / "equivalent.txt"
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    files: tuple[str, ...]
+    tests: tuple[str, ...]
+
+
+SUITES = (
+    Suite("analysis", tuple(sorted(str(p.relative_to(ROOT)) for p in (ROOT / "analysis").glob("*.py")
+                                   if p.name != "__init__.py")), ("tests/analysis",)),
+    Suite("security", ("praktijktest/rounds/materials.py", "praktijktest/evidence_store.py",
+                       "praktijktest/permissions.py", "praktijktest/tabular.py"),
+          ("tests/foundation/test_security_layers.py", "tests/rounds/test_materials.py",
+           "tests/targets/test_listings.py", "tests/test_access_matrix.py", "tests/datasets/test_import_rules.py",
+           "tests/targets/test_import.py")),
+)
+KILLED = {1, 3, 36, 24, -24, 152, 255, 37}  # failing tests, pytest error, timeouts, type check
+SURVIVED = {0}
+NO_TESTS = {5, 33}
+
+
+def equivalent_mutants() -> dict[str, str]:
+    """mutant name -> why it is equivalent, from tests/mutation/equivalent.txt."""
+    result = {}
+    if EQUIVALENT.exists():
+        for line in EQUIVALENT.read_text().splitlines():
+            if line.strip() and not line.startswith("#"):
+                name, _, reason = line.partition(" ")
+                result[name] = reason.strip()
+    return result
+
+
+def copy_project(destination: Path) -> None:
+    """Tracked files and the compiled catalogues, without the virtual environment."""
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in filter(None, tracked.decode().split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / name)
+    for compiled in (ROOT / "praktijktest" / "translations").glob("*/LC_MESSAGES/*.mo"):
+        target = destination / compiled.relative_to(ROOT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(compiled, target)
+    (destination / ".venv").symlink_to(ROOT / ".venv")
+
+
+def configure(workdir: Path, suite: Suite, files: tuple[str, ...]) -> None:
+    sources = sorted({f.split("/")[0] + "/" for f in files})
+    config = {
+        "source_paths": sources,
+        "only_mutate": list(files),
+        "pytest_add_cli_args_test_selection": list(suite.tests),
+        "pytest_add_cli_args": ["-p", "no:cacheprovider", "-q"],
+        "also_copy": ["tests", "praktijktest", "analysis", "migrations", "templates", "static", "pyproject.toml"],
+    }
+    lines = ["", "[tool.mutmut]"] + [f"{key} = {json.dumps(value)}" for key, value in config.items()]
+    with open(workdir / "pyproject.toml", "a") as handle:
+        handle.write("\n".join(lines) + "\n")
+
+
+def run_suite(suite: Suite, files: tuple[str, ...], equivalent: dict[str, str], show: bool) -> list[tuple]:
+    with tempfile.TemporaryDirectory(prefix=f"mutation-{suite.name}-") as temporary:
+        workdir = Path(temporary)
+        copy_project(workdir)
+        configure(workdir, suite, files)
+        env = {"TEST_DATABASE_URL": "", "PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin", "HOME": temporary}
+        print(f"== {suite.name}: mutmut on {len(files)} file(s), tests {' '.join(suite.tests)}", flush=True)
+        subprocess.run([str(ROOT / ".venv" / "bin" / "mutmut"), "run"], cwd=workdir, env=env,
+                       stdout=subprocess.DEVNULL, check=False)
+        rows = [summarise(workdir, name, equivalent) for name in files]
+        if show:
+            for *_, survivors, _rate in rows:
+                for mutant in survivors:
+                    subprocess.run([str(ROOT / ".venv" / "bin" / "mutmut"), "show", mutant], cwd=workdir, env=env,
+                                   check=False)
+        return rows
+
+
+def summarise(workdir: Path, name: str, equivalent: dict[str, str]) -> tuple:
+    meta_path = workdir / "mutants" / f"{name}.meta"
+    codes = json.loads(meta_path.read_text())["exit_code_by_key"] if meta_path.exists() else {}
+    counted = {k: v for k, v in codes.items() if k not in equivalent}
+    killed = sum(1 for v in counted.values() if v in KILLED)
+    survivors = sorted(k for k, v in counted.items() if v in SURVIVED or v in NO_TESTS or v is None)
+    considered = killed + len(survivors)
+    rate = killed / considered if considered else 1.0
+    return name, len(codes), len(codes) - len(counted), killed, survivors, rate
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suite", choices=[s.name for s in SUITES], help="only this suite")
+    parser.add_argument("--file", action="append", help="only these files (paths as in the suite)")
+    parser.add_argument("--goal", type=float, default=0.9, help="kill rate every file must reach")
+    parser.add_argument("--show", action="store_true", help="print the diff of every survivor")
+    args = parser.parse_args(argv)
+    equivalent = equivalent_mutants()
+    rows = []
+    for suite in SUITES:
+        if args.suite and suite.name != args.suite:
+            continue
+        files = tuple(f for f in suite.files if not args.file or f in args.file)
+        if files:
+            rows += run_suite(suite, files, equivalent, args.show)
+    print(f"\n{'file':45} {'mutants':>8} {'equiv.':>7} {'killed':>7} {'survived':>9} {'kill rate':>10}")
+    for name, total, equivalents, killed, survivors, rate in rows:
+        print(f"{name:45} {total:8d} {equivalents:7d} {killed:7d} {len(survivors):9d} {rate:9.1%}")
+    for name, *_, survivors, rate in rows:
+        if survivors:
+            print(f"\nsurvivors in {name} ({'below' if rate < args.goal else 'at or above'} the goal):")
+            print("\n".join(f"  {s}" for s in survivors))
+    below = [row[0] for row in rows if row[-1] < args.goal]
+    if below:
+        print(f"\nbelow {args.goal:.0%}: {', '.join(below)}")
+    return 1 if below else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
