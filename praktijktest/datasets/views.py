@@ -18,7 +18,7 @@ import secrets
 import time
 from pathlib import Path, PurePath
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -29,7 +29,7 @@ from praktijktest.permissions import get_owned_or_404, roles_required
 from praktijktest.rounds.models import Round
 from praktijktest.tabular import MAX_REPORTED_PROBLEMS, FileRejected, Problems
 
-from .exporter import FORMATS, MEDIA_TYPES, export_filename, export_round
+from .exporter import FORMATS, MEDIA_TYPES, export_filename, iter_csv, start_export, xlsx_tempfile
 from .forms import ConfirmImportForm, IdentitiesExportForm, ImportRoundForm
 from .importer import ImportRequest, check_file, import_plan
 
@@ -155,13 +155,33 @@ def confirm():
 
 
 def _download(round_: Round, fmt: str, with_identities: bool) -> Response:
+    """Stream the export: the audit event is committed with the request, the rows follow."""
     if fmt not in FORMATS:
         fmt = "csv"
-    data = export_round(round_, fmt, with_identities=with_identities)
+    plan = start_export(round_, fmt, with_identities=with_identities)
     filename = export_filename(round_, fmt, with_identities)
-    return Response(data, mimetype=MEDIA_TYPES[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                             "Cache-Control": "no-store"})
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
+    if fmt == "xlsx":
+        return Response(_file_chunks(xlsx_tempfile(plan)), content_type=MEDIA_TYPES[fmt], headers=headers)
+    return Response(_csv_body(current_app._get_current_object(), plan), content_type=MEDIA_TYPES[fmt],
+                    headers=headers)
+
+
+def _file_chunks(handle, size: int = 256 * 1024):
+    """A temporary file in chunks, closed (and so deleted) once sent."""
+    try:
+        while chunk := handle.read(size):
+            yield chunk
+    finally:
+        handle.close()
+
+
+def _csv_body(app, plan):
+    """The CSV, read in an app context of its own: the request's has ended (and committed) by the time
+    the server sends the body, and the body reads only committed rows."""
+    yield "\ufeff".encode()
+    with app.app_context():
+        yield from iter_csv(plan)
 
 
 @bp.route("/rounds/<int:round_id>/export")

@@ -22,6 +22,7 @@ from praktijktest.permissions import get_owned_or_404, roles_required
 from praktijktest.rounds.models import Round
 from praktijktest.schedule.balance import schedule_balance
 from praktijktest.schedule.forms import RemoveScheduleForm, ScheduleForm
+from praktijktest.spreadsheet import csv_cell
 from praktijktest.schedule.services import (
     ScheduleError,
     ScheduleSettings,
@@ -156,9 +157,8 @@ def _csv_row(test: Test, app: Application) -> list:
 
 
 def _cell(value) -> str:
-    """Text for a CSV cell; a leading = + - @ would start a formula in a spreadsheet (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """Text for a CSV cell; the shared rule keeps formula-like text as data (CSV injection)."""
+    return str(csv_cell(value))
 
 
 def _version(value) -> int | None:
