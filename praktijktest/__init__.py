@@ -61,15 +61,10 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         configure_sqlite(db.engine)
 
-    from praktijktest.accounts.models import User
+    from praktijktest.accounts.sessions import load_session_user
 
-    @login_manager.user_loader
-    def _load_user(session_id: str) -> User | None:
-        user_id, _, password_tail = session_id.partition(":")
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        if user is None or not user.is_active or user.password_hash[-12:] != password_tail:
-            return None
-        return user
+    # A session counts only while its server-side row exists (accounts/sessions.py).
+    login_manager.user_loader(load_session_user)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -42,6 +42,7 @@ def load_config(instance_path: Path) -> dict:
     instance_path.mkdir(parents=True, exist_ok=True)
     env = os.environ.get("PRAKTIJKTEST_ENV", "development")
     is_production = env == "production"
+    lifetime = int(os.environ.get("SESSION_LIFETIME_SECONDS", 8 * 3600))
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'praktijktest.sqlite'}"
     if database_url.startswith("postgres://"):
         # Heroku-style URLs name the old driver; psycopg 3 is the one installed.
@@ -57,7 +58,9 @@ def load_config(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", is_production),
-        "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_LIFETIME_SECONDS", 8 * 3600)),
+        "PERMANENT_SESSION_LIFETIME": lifetime,
+        # Absolute: a login ends this long after it began, whatever the activity (accounts/sessions.py).
+        "SESSION_LIFETIME_SECONDS": lifetime,
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 50 * 1024 * 1024)),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead, which expires
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),

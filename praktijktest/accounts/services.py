@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 
 from praktijktest.accounts.models import Role, User
 from praktijktest.accounts.passwords import hash_password, password_problem, verify_password
+from praktijktest.accounts.sessions import end_all_sessions
 from praktijktest.audit.services import diff, record
 from praktijktest.extensions import db
 from praktijktest.organisations.models import Organisation
@@ -77,6 +78,9 @@ def update_user(user: User, *, expected_version: int | None = None, **values) ->
         setattr(user, field, value)
     db.session.flush()
     record("user.update", user, summary=user.email, changes=changes)
+    if {"is_active", "role", "organisation_id"} & changes.keys():
+        # Less (or other) rights: sessions begun under the old ones end; reactivation revives none.
+        end_all_sessions(user)
     return user
 
 
@@ -98,6 +102,13 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def end_sessions_by_admin(user: User) -> int:
+    """An administrator ends every session of `user` (a lost laptop, a departure); audited."""
+    ended = end_all_sessions(user)
+    record("user.sessions_end", user, summary=f"{user.email}: {ended}")
+    return ended
+
+
 def change_password(user: User, current: str, new: str) -> None:
     """Replace the password after checking the current one and the policy."""
     if not verify_password(user.password_hash, current):
@@ -112,6 +123,7 @@ def set_password(user: User, new: str) -> None:
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     db.session.flush()
+    end_all_sessions(user)  # a stolen session does not outlive the password it was opened with
     record("user.password_change", user, summary=user.email)
 
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from praktijktest.accounts.forms import LoginForm, PasswordChangeForm
 from praktijktest.accounts.services import AccountError, authenticate, change_password
+from praktijktest.accounts.sessions import end_session, start_session
 from praktijktest.extensions import limiter
 from praktijktest.permissions import any_role, public
 from praktijktest.urls import safe_next
@@ -33,7 +34,7 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user:
-            login_user(user)
+            start_session(user)
             return redirect(safe_next(request.args.get("next")))
         flash(_("The e-mail address or password is not correct."), "error")
     return render_template("accounts/login.html", form=form)
@@ -42,7 +43,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @any_role
 def logout():
-    logout_user()
+    end_session()
     flash(_("You are logged out."), "success")
     return redirect(url_for("accounts.login"))
 
@@ -58,7 +59,7 @@ def password():
         except AccountError as error:
             flash(str(error), "error")
         else:
-            login_user(user)  # the session id includes the password; renew it
+            start_session(user)  # every session of the account ended with the change; this one starts anew
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("core.home"))
     return render_template("accounts/password.html", form=form)

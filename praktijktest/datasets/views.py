@@ -120,7 +120,7 @@ def upload():
                 problems = rejected.problems
             else:
                 session[SESSION_KEY] = {"token": token, "suffix": suffix, "filename": filename, "values": values,
-                                        "user_id": current_user.id}
+                                        "user_id": current_user.id, "organisation_id": current_user.organisation_id}
                 return render_template("datasets/preview.html", preview=preview, values=values, filename=filename,
                                        form=ConfirmImportForm())
     return render_template("datasets/import.html", form=form, problems=problems, limit=MAX_REPORTED_PROBLEMS)
@@ -137,7 +137,8 @@ def confirm():
         flash(_("The import was cancelled; nothing was imported."), "info")
         return redirect(url_for(".upload"))
     if (not form.validate_on_submit() or path is None or not path.exists()
-            or pending.get("user_id") != current_user.id):
+            or (pending.get("user_id"), pending.get("organisation_id"))
+            != (current_user.id, current_user.organisation_id)):
         flash(_("There is no file waiting to be imported; upload it again."), "error")
         return redirect(url_for(".upload"))
     try:
