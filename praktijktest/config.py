@@ -62,6 +62,10 @@ def load_config(instance_path: Path) -> dict:
         # Absolute: a login ends this long after it began, whatever the activity (accounts/sessions.py).
         "SESSION_LIFETIME_SECONDS": lifetime,
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 50 * 1024 * 1024)),
+        # Reading limits of imports (tabular.py): data rows, cells, and an XLSX's unpacked size.
+        "IMPORT_MAX_ROWS": int(os.environ.get("IMPORT_MAX_ROWS", 200_000)),
+        "IMPORT_MAX_CELLS": int(os.environ.get("IMPORT_MAX_CELLS", 2_000_000)),
+        "IMPORT_MAX_UNCOMPRESSED_BYTES": int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead, which expires
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
