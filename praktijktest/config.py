@@ -23,10 +23,34 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+ENVIRONMENTS = ("development", "production")
+# A production key signs every session cookie: at least 32 characters drawn
+# from at least 16 different ones (`secrets.token_hex(32)` gives 64 of 16).
+MIN_SECRET_KEY_LENGTH = 32
+MIN_SECRET_KEY_DISTINCT = 16
+
+
+def _environment() -> str:
+    """PRAKTIJKTEST_ENV, spelled exactly: 'Production' used to give development settings, demo included."""
+    env = os.environ.get("PRAKTIJKTEST_ENV", "development")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"PRAKTIJKTEST_ENV={env!r} is not known; use one of {', '.join(ENVIRONMENTS)} (lower case).")
+    return env
+
+
+def _check_production_key(key: str) -> str:
+    if len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < MIN_SECRET_KEY_DISTINCT:
+        raise ConfigError(
+            f"SECRET_KEY is too weak for production: use at least {MIN_SECRET_KEY_LENGTH} random characters, "
+            "for example the output of: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+    return key
+
+
 def _secret_key(instance_path: Path, is_production: bool) -> str:
     key = os.environ.get("SECRET_KEY")
     if key:
-        return key
+        return _check_production_key(key) if is_production else key
     if is_production:
         raise ConfigError("SECRET_KEY must be set when PRAKTIJKTEST_ENV=production.")
     # Development: one random key kept in instance/, so sessions survive restarts.
@@ -40,7 +64,7 @@ def _secret_key(instance_path: Path, is_production: bool) -> str:
 def load_config(instance_path: Path) -> dict:
     """Build the Flask configuration from the environment."""
     instance_path.mkdir(parents=True, exist_ok=True)
-    env = os.environ.get("PRAKTIJKTEST_ENV", "development")
+    env = _environment()
     is_production = env == "production"
     lifetime = int(os.environ.get("SESSION_LIFETIME_SECONDS", 8 * 3600))
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'praktijktest.sqlite'}"
