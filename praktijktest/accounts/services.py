@@ -4,6 +4,7 @@ Services flush and audit; the request (or CLI command) commits once.
 """
 from __future__ import annotations
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
@@ -84,15 +85,33 @@ def update_user(user: User, *, expected_version: int | None = None, **values) ->
     return user
 
 
+NOT_AN_ADDRESS = "[not an e-mail address]"
+
+
+def typed_address(email: str) -> str:
+    """What a failed login may record of the typed address: the address when it is one, else a fixed marker.
+
+    People type their password in the e-mail field; the administrators read
+    the log, so anything that is not an address is never stored.
+    """
+    try:
+        validate_email(email or "", check_deliverability=False, globally_deliverable=False)
+    except EmailNotValidError:
+        return NOT_AN_ADDRESS
+    return normalise_email(email)[:254]
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, or None; every attempt is audited."""
     user = find_user(email)
     if user is None:
         # Hash anyway, so that timing does not tell which addresses exist.
         verify_password(_DUMMY_HASH.get(), password)
-        record("login.failed", summary=normalise_email(email)[:254])
+        record("login.failed", summary=typed_address(email))
         return None
-    if not user.is_active or not verify_password(user.password_hash, password):
+    # Verify for a deactivated account too: answering at once would tell that it exists and is off.
+    password_ok = verify_password(user.password_hash, password)
+    if not (password_ok and user.is_active):
         record("login.failed", user, summary=user.email, organisation_id=user.organisation_id)
         return None
     # A plain UPDATE: logging in must not bump the row version, or an admin
