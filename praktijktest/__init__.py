@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(Path(app.instance_path)))
     app.config.update(config or {})
     app.jinja_env.add_extension("jinja2.ext.do")
+    _trust_proxies(app)
     _init_extensions(app)
     _register_blueprints(app)
     _init_request_transaction(app)
@@ -38,6 +39,20 @@ def create_app(config: dict | None = None) -> Flask:
 
     check_views_declared(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, take the client's address and scheme from their headers.
+
+    Without it every client had the proxy's address: one login limit for
+    the whole site, and the proxy's address in every audit event. With 0
+    (the default) the headers are ignored, so a client cannot forge them.
+    """
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -94,6 +94,11 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
+        # Per account (accounts/throttle.py): free failures, then waits doubling up to the maximum.
+        "LOGIN_BACKOFF_AFTER": int(os.environ.get("LOGIN_BACKOFF_AFTER", 5)),
+        "LOGIN_BACKOFF_MAX_SECONDS": int(os.environ.get("LOGIN_BACKOFF_MAX_SECONDS", 60)),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (ProxyFix); 0: none.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
         "BABEL_DEFAULT_LOCALE": "nl_BE",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Brussels",
         "LANGUAGES": {"nl_BE": "Nederlands", "fr_BE": "Français", "en": "English"},

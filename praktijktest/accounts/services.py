@@ -4,6 +4,8 @@ Services flush and audit; the request (or CLI command) commits once.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -11,6 +13,7 @@ from sqlalchemy import func, select, update
 from praktijktest.accounts.models import Role, User
 from praktijktest.accounts.passwords import hash_password, password_problem, verify_password
 from praktijktest.accounts.sessions import end_all_sessions
+from praktijktest.accounts.throttle import forget, record_failure, seconds_to_wait
 from praktijktest.audit.services import diff, record
 from praktijktest.extensions import db
 from praktijktest.organisations.models import Organisation
@@ -128,10 +131,40 @@ def end_sessions_by_admin(user: User) -> int:
     return ended
 
 
+@dataclass(frozen=True)
+class LoginAttempt:
+    """The outcome of a login attempt: the user, or how long the account's back-off still runs."""
+
+    user: User | None
+    wait_seconds: int = 0
+
+
+def attempt_login(email: str, password: str, *, known_device: bool) -> LoginAttempt:
+    """Check credentials unless the account's back-off says wait (a known browser is exempt); audited."""
+    subject = normalise_email(email)
+    wait = 0 if known_device else seconds_to_wait("login", subject)
+    if wait:
+        record("login.throttled", summary=typed_address(email), changes={"wait_seconds": wait})
+        return LoginAttempt(None, wait)
+    user = authenticate(email, password)
+    if user is None:
+        record_failure("login", subject)
+        return LoginAttempt(None)
+    forget("login", subject)
+    return LoginAttempt(user)
+
+
 def change_password(user: User, current: str, new: str) -> None:
-    """Replace the password after checking the current one and the policy."""
+    """Replace the password after checking the current one (backed off and audited) and the policy."""
+    subject = str(user.id)
+    if wait := seconds_to_wait("password", subject):
+        record("user.password_check_throttled", user, summary=user.email, changes={"wait_seconds": wait})
+        raise AccountError(_("Too many wrong attempts. Wait %(n)d seconds and try again.", n=wait))
     if not verify_password(user.password_hash, current):
+        record_failure("password", subject)
+        record("user.password_check_failed", user, summary=user.email)
         raise AccountError(_("The current password is not correct."))
+    forget("password", subject)
     if problem := password_problem(new, user.email, user.name):
         raise AccountError(problem)
     set_password(user, new)

@@ -6,7 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from praktijktest.accounts.forms import LoginForm, PasswordChangeForm
-from praktijktest.accounts.services import AccountError, authenticate, change_password
+from praktijktest.accounts.services import AccountError, attempt_login, change_password
+from praktijktest.accounts.throttle import is_known_device, remember_device
 from praktijktest.accounts.sessions import end_session, start_session
 from praktijktest.extensions import limiter
 from praktijktest.permissions import any_role, public
@@ -19,23 +20,31 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _submitted_email() -> str:
-    return (request.form.get("email") or "").strip().lower()
+def _failed(response) -> bool:
+    # A successful login redirects; only the rest counts against the address's limit.
+    return response.status_code != 302
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_submitted_email)
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
-        if user:
-            start_session(user)
-            return redirect(safe_next(request.args.get("next")))
+        email = form.email.data
+        attempt = attempt_login(email, form.password.data, known_device=is_known_device(email))
+        if attempt.user:
+            start_session(attempt.user)
+            response = redirect(safe_next(request.args.get("next")))
+            remember_device(response, email)
+            return response
+        if attempt.wait_seconds:
+            flash(_("Too many failed attempts for this account. Wait %(n)d seconds and try again; on a computer "
+                    "where you logged in before, you need not wait.", n=attempt.wait_seconds), "error")
+            # 200, like any refused login: the request commits, and with it the audit event.
+            return render_template("accounts/login.html", form=form)
         flash(_("The e-mail address or password is not correct."), "error")
     return render_template("accounts/login.html", form=form)
 
