@@ -71,8 +71,14 @@ def load_config(instance_path: Path) -> dict:
     if database_url.startswith("postgres://"):
         # Heroku-style URLs name the old driver; psycopg 3 is the one installed.
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+    migration_url = os.environ.get("MIGRATION_DATABASE_URL") or None
+    if migration_url and migration_url.startswith("postgres://"):
+        migration_url = "postgresql+psycopg://" + migration_url.removeprefix("postgres://")
     return {
         "PRAKTIJKTEST_ENV": env,
+        # Separate roles on PostgreSQL (audit/integrity.py): migrations as the owner, the app as the serving role.
+        "MIGRATION_DATABASE_URL": migration_url,
+        "DATABASE_SERVING_ROLE": os.environ.get("DATABASE_SERVING_ROLE") or None,
         "SECRET_KEY": _secret_key(instance_path, is_production),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "EVIDENCE_DIR": os.environ.get("EVIDENCE_DIR") or str(instance_path / "evidence"),
