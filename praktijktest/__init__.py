@@ -32,6 +32,9 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     i18n.init_app(app)
     navigation.init_app(app)
+    from praktijktest import maintenance
+
+    maintenance.init_app(app)
     from praktijktest.cli import register_commands
 
     register_commands(app)

@@ -91,6 +91,8 @@ def load_config(instance_path: Path) -> dict:
         "PERMANENT_SESSION_LIFETIME": lifetime,
         # Absolute: a login ends this long after it began, whatever the activity (accounts/sessions.py).
         "SESSION_LIFETIME_SECONDS": lifetime,
+        # How long an upload waits for its confirmation before `maintenance sweep` removes it.
+        "UPLOAD_MAX_AGE_SECONDS": int(os.environ.get("UPLOAD_MAX_AGE_SECONDS", 3600)),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 50 * 1024 * 1024)),
         # Reading limits of imports (tabular.py): data rows, cells, and an XLSX's unpacked size.
         "IMPORT_MAX_ROWS": int(os.environ.get("IMPORT_MAX_ROWS", 200_000)),

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 from pathlib import Path, PurePath
 
 from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for)
@@ -24,6 +23,7 @@ from flask_login import current_user
 
 from praktijktest.accounts.models import Role
 from praktijktest.extensions import db
+from praktijktest.maintenance import private_dir, sweep_uploads, write_private
 from praktijktest.organisations.models import Organisation
 from praktijktest.permissions import get_owned_or_404, roles_required
 from praktijktest.rounds.models import Round
@@ -37,13 +37,11 @@ bp = Blueprint("datasets", __name__, url_prefix="/datasets")
 SESSION_KEY = "dataset_import"
 SUFFIXES = {".csv", ".txt", ".xlsx"}
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-PENDING_MAX_AGE = 3600  # seconds an uploaded file waits for its confirmation
 
 
 def _pending_dir() -> Path:
     folder = Path(current_app.config.get("DATASET_UPLOAD_DIR") or Path(current_app.instance_path) / "dataset-imports")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return private_dir(folder)  # 0700: the files hold identities
 
 
 def _pending_path(pending: dict) -> Path | None:
@@ -61,11 +59,8 @@ def _forget_pending() -> None:
 
 
 def _sweep_old_uploads() -> None:
-    """Files whose confirmation never came (a closed tab) are removed after an hour."""
-    limit = time.time() - PENDING_MAX_AGE
-    for path in _pending_dir().iterdir():
-        if path.is_file() and path.stat().st_mtime < limit:
-            path.unlink(missing_ok=True)
+    """Files whose confirmation never came (a closed tab) are removed (also by `maintenance sweep`)."""
+    sweep_uploads(current_app._get_current_object())
 
 
 def _organisation() -> Organisation:
@@ -112,7 +107,7 @@ def upload():
             _sweep_old_uploads()
             token = secrets.token_urlsafe(24)
             path = _pending_dir() / f"{token}{suffix}"
-            upload_file.save(path)
+            write_private(path, upload_file.read())  # 0600
             try:
                 preview = _check(path, values, filename)[1]
             except FileRejected as rejected:
