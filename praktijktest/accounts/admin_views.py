@@ -106,7 +106,7 @@ def _apply_edit(user: User, form: EditUserForm) -> None:
         is_active=form.is_active.data,
     )
     if new_password:
-        set_password(user, new_password)
+        set_password(user, new_password, by_admin=True)
 
 
 def _organisations() -> list[Organisation]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import aliased
 
 from praktijktest.accounts.models import Role, User
 from praktijktest.accounts.passwords import hash_password, password_problem, verify_password
@@ -133,10 +134,35 @@ def end_sessions_by_admin(user: User) -> int:
 
 @dataclass(frozen=True)
 class LoginAttempt:
-    """The outcome of a login attempt: the user, or how long the account's back-off still runs."""
+    """The outcome of a login attempt: the user, or how long the account's back-off still runs.
+
+    `admin_changes` lists, for a coordinator, the accounts of the organisation
+    that an administrator created or changed since the previous login.
+    """
 
     user: User | None
     wait_seconds: int = 0
+    admin_changes: tuple[str, ...] = ()
+
+
+# What an administrator does to accounts that the organisation's coordinators must hear of:
+# an administrator who creates a coordinator, or resets a password, can log in as that person.
+ADMIN_ACCOUNT_ACTIONS = ("user.create", "user.update", "user.password_reset")
+
+
+def admin_account_changes(user: User, since) -> tuple[str, ...]:
+    """Addresses of the accounts of `user`'s organisation an administrator created or changed after `since`."""
+    from praktijktest.audit.models import AuditEvent
+
+    admin = aliased(User)
+    query = (select(AuditEvent.summary).join(admin, AuditEvent.user_id == admin.id)
+             .where(AuditEvent.organisation_id == user.organisation_id, admin.role == Role.ADMIN,
+                    AuditEvent.action.in_(ADMIN_ACCOUNT_ACTIONS))
+             .order_by(AuditEvent.id))
+    if since is not None:
+        query = query.where(AuditEvent.created_at > since)
+    addresses = [summary.split(" ")[0] for summary in db.session.scalars(query.limit(200))]
+    return tuple(dict.fromkeys(addresses))
 
 
 def attempt_login(email: str, password: str, *, known_device: bool) -> LoginAttempt:
@@ -146,12 +172,15 @@ def attempt_login(email: str, password: str, *, known_device: bool) -> LoginAtte
     if wait:
         record("login.throttled", summary=typed_address(email), changes={"wait_seconds": wait})
         return LoginAttempt(None, wait)
+    known = find_user(email)
+    previous_login = known.last_login_at if known else None
     user = authenticate(email, password)
     if user is None:
         record_failure("login", subject)
         return LoginAttempt(None)
     forget("login", subject)
-    return LoginAttempt(user)
+    changes = admin_account_changes(user, previous_login or user.created_at) if user.role == Role.COORDINATOR else ()
+    return LoginAttempt(user, admin_changes=changes)
 
 
 def change_password(user: User, current: str, new: str) -> None:
@@ -170,13 +199,13 @@ def change_password(user: User, current: str, new: str) -> None:
     set_password(user, new)
 
 
-def set_password(user: User, new: str) -> None:
-    """Store a new hash (the caller has checked the policy) and audit it."""
+def set_password(user: User, new: str, *, by_admin: bool = False) -> None:
+    """Store a new hash (the caller has checked the policy) and audit it (a reset when an administrator does it)."""
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     db.session.flush()
     end_all_sessions(user)  # a stolen session does not outlive the password it was opened with
-    record("user.password_change", user, summary=user.email)
+    record("user.password_reset" if by_admin else "user.password_change", user, summary=user.email)
 
 
 class _DummyHash:

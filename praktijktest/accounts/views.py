@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from praktijktest.accounts.forms import LoginForm, PasswordChangeForm
@@ -37,6 +38,7 @@ def login():
         attempt = attempt_login(email, form.password.data, known_device=is_known_device(email))
         if attempt.user:
             start_session(attempt.user)
+            _tell_admin_changes(attempt.admin_changes)
             response = redirect(safe_next(request.args.get("next")))
             remember_device(response, email)
             return response
@@ -47,6 +49,17 @@ def login():
             return render_template("accounts/login.html", form=form)
         flash(_("The e-mail address or password is not correct."), "error")
     return render_template("accounts/login.html", form=form)
+
+
+def _tell_admin_changes(addresses: tuple[str, ...]) -> None:
+    # An administrator who creates a coordinator or resets a password can log in as that person:
+    # the coordinators hear of it at their next login (docs/permissions.md, "What an administrator can reach").
+    if addresses:
+        flash(ngettext("Since your last login an administrator created or changed %(num)d account of your "
+                       "organisation: %(accounts)s. The audit log shows what was done.",
+                       "Since your last login an administrator created or changed %(num)d accounts of your "
+                       "organisation: %(accounts)s. The audit log shows what was done.",
+                       len(addresses), accounts=", ".join(addresses)), "info")
 
 
 @bp.route("/logout", methods=["POST"])

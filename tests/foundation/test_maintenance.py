@@ -58,12 +58,13 @@ def test_stored_files_and_folders_are_private(app, db):
 
 def test_a_waiting_round_import_is_private(app, client, login_as, org):
     login_as("coordinator", org)
+    folder = upload_folders(app)[1]
+    before = set(folder.iterdir()) if folder.is_dir() else set()
     client.post("/datasets/import", data={
         "file": (io.BytesIO(b"test_id,target,group,outcome\nt1,A,belgian,invitation\nt1,A,other,rejection\n"),
                  "r.csv"), "title": "R", "market": "labour", "ground": "origin", "reference": "belgian",
         "positive": "invitation"}, content_type="multipart/form-data")
-    folder = upload_folders(app)[1]
-    waiting = list(folder.iterdir())
+    waiting = list(set(folder.iterdir()) - before)
     assert waiting and all(_mode(p) == 0o600 for p in waiting) and _mode(folder) == 0o700
     for path in waiting:
         path.unlink()
