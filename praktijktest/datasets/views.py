@@ -17,7 +17,7 @@ import re
 import secrets
 from pathlib import Path, PurePath
 
-from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for)
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 

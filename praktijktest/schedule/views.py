@@ -22,7 +22,6 @@ from praktijktest.permissions import get_owned_or_404, roles_required
 from praktijktest.rounds.models import Round
 from praktijktest.schedule.balance import schedule_balance
 from praktijktest.schedule.forms import DownloadScheduleForm, RemoveScheduleForm, ScheduleForm
-from praktijktest.spreadsheet import csv_cell
 from praktijktest.schedule.services import (
     ScheduleError,
     ScheduleSettings,
@@ -30,6 +29,7 @@ from praktijktest.schedule.services import (
     generate_schedule,
     remove_schedule,
 )
+from praktijktest.spreadsheet import csv_cell
 from praktijktest.targets.services import record_identity_view
 
 bp = Blueprint("schedule", __name__, url_prefix="/rounds")

@@ -20,7 +20,8 @@ def hostile_round(db, org):
     round_ = create_round(org, "Formules", "labour", [GroundSpec("origin", "belgian", ["moroccan"])])
     for number, name in enumerate(HOSTILE_NAMES, start=1):
         target = create_target(org.id, name)
-        test = Test(round=round_, target=target, external_id=f"T-{number}", attributes={"sector": "=1+2", "n": "-3", "note": "\t=1+1"})
+        attributes = {"sector": "=1+2", "n": "-3", "note": "\t=1+1"}
+        test = Test(round=round_, target=target, external_id=f"T-{number}", attributes=attributes)
         application = Application(test=test, group=round_.groups[0], profile_label="@profile")
         db.session.add_all([test, application, Response(application=application, outcome="invitation")])
     db.session.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from praktijktest.audit.integrity import grant_statements, grant_serving_role
+from praktijktest.audit.integrity import grant_serving_role, grant_statements
 from praktijktest.audit.services import record
 
 SERVING_ROLE = "pt_security_serving_test"  # created inside the test's transaction, rolled back with it

@@ -21,7 +21,8 @@ def test_dict_methods_and_whole_objects_are_not_placeholders(source):
 
 def test_placeholders_and_filters_still_work():
     profile = dict(SAMPLE_PROFILE, attributes={"age": "34"}, age="34")
-    text = "{{ profile.name | upper }} ({{ profile.attributes.age }}){% if profile.phone %}, {{ profile.phone }}{% endif %}"
+    text = ("{{ profile.name | upper }} ({{ profile.attributes.age }})"
+            "{% if profile.phone %}, {{ profile.phone }}{% endif %}")
     assert render_text(text, profile, dict(SAMPLE_LISTING)) == "SAM VOORBEELD (34), +32 470 00 00 00"
     assert render_text("{{ profile.missing | default('-') }}", profile, dict(SAMPLE_LISTING)) == "-"
 
