@@ -150,8 +150,8 @@ def run() -> list[Figure]:
             f"{fmt.upper()} export {ROWS:,} applications, streamed", streamed["seconds"],
             "the same, whole file in memory (old)", memory["seconds"],
             note=f"peak memory growth: streamed {streamed['growth_mib']:.1f} MiB, in memory "
-                 f"{memory['growth_mib']:.1f} MiB; file {streamed['bytes'] / 2**20:.1f} MiB "
-                 f"(same size both ways: {streamed['bytes'] == memory['bytes'] or 'no'})"))
+                 f"{memory['growth_mib']:.1f} MiB; file {streamed['bytes'] / 2**20:.2f} MiB streamed, "
+                 f"{memory['bytes'] / 2**20:.2f} MiB in memory"))
     return figures
 
 
