@@ -98,8 +98,8 @@ def load_config(instance_path: Path) -> dict:
         "UPLOAD_MAX_AGE_SECONDS": int(os.environ.get("UPLOAD_MAX_AGE_SECONDS", 3600)),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 50 * 1024 * 1024)),
         # Reading limits of imports (tabular.py): data rows, cells, and an XLSX's unpacked size.
-        "IMPORT_MAX_ROWS": int(os.environ.get("IMPORT_MAX_ROWS", 200_000)),
-        "IMPORT_MAX_CELLS": int(os.environ.get("IMPORT_MAX_CELLS", 2_000_000)),
+        "IMPORT_MAX_ROWS": int(os.environ.get("IMPORT_MAX_ROWS", 100_000)),
+        "IMPORT_MAX_CELLS": int(os.environ.get("IMPORT_MAX_CELLS", 1_500_000)),
         "IMPORT_MAX_UNCOMPRESSED_BYTES": int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead, which expires
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),

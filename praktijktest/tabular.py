@@ -29,8 +29,8 @@ from flask_babel import gettext as _
 MAX_REPORTED_PROBLEMS = 50
 # Defaults of the reading limits; the app's configuration may set others.
 LIMITS = {
-    "IMPORT_MAX_ROWS": 200_000,
-    "IMPORT_MAX_CELLS": 2_000_000,
+    "IMPORT_MAX_ROWS": 100_000,
+    "IMPORT_MAX_CELLS": 1_500_000,
     "IMPORT_MAX_UNCOMPRESSED_BYTES": 200 * 1024 * 1024,
 }
 
