@@ -168,11 +168,13 @@ def admin_account_changes(user: User, since) -> tuple[str, ...]:
 def attempt_login(email: str, password: str, *, known_device: bool) -> LoginAttempt:
     """Check credentials unless the account's back-off says wait (a known browser is exempt); audited."""
     subject = normalise_email(email)
+    known = find_user(email)
     wait = 0 if known_device else seconds_to_wait("login", subject)
     if wait:
-        record("login.throttled", summary=typed_address(email), changes={"wait_seconds": wait})
+        # On the account's own log when there is one: its coordinators see that someone is guessing.
+        record("login.throttled", known, summary=typed_address(email), changes={"wait_seconds": wait},
+               organisation_id=known.organisation_id if known else None)
         return LoginAttempt(None, wait)
-    known = find_user(email)
     previous_login = known.last_login_at if known else None
     user = authenticate(email, password)
     if user is None:
