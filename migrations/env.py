@@ -15,8 +15,21 @@ fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 
+_migration_engine = None
+
+
 def get_engine():
-    return current_app.extensions['migrate'].db.engine
+    # MIGRATION_DATABASE_URL: migrations run as the owner role, the app
+    # serves as another (docs/deployment.md, "Database roles").
+    global _migration_engine
+    url = current_app.config.get('MIGRATION_DATABASE_URL')
+    if not url:
+        return current_app.extensions['migrate'].db.engine
+    if _migration_engine is None:
+        import sqlalchemy as sa
+
+        _migration_engine = sa.create_engine(url)
+    return _migration_engine
 
 
 def get_engine_url():
@@ -100,6 +113,11 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            serving_role = current_app.config.get('DATABASE_SERVING_ROLE')
+            if serving_role and connection.dialect.name == 'postgresql':
+                from praktijktest.audit.integrity import grant_serving_role
+
+                grant_serving_role(connection, serving_role)
 
 
 if context.is_offline_mode():

@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(Path(app.instance_path)))
     app.config.update(config or {})
     app.jinja_env.add_extension("jinja2.ext.do")
+    _trust_proxies(app)
     _init_extensions(app)
     _register_blueprints(app)
     _init_request_transaction(app)
@@ -31,6 +32,9 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     i18n.init_app(app)
     navigation.init_app(app)
+    from praktijktest import maintenance
+
+    maintenance.init_app(app)
     from praktijktest.cli import register_commands
 
     register_commands(app)
@@ -38,6 +42,20 @@ def create_app(config: dict | None = None) -> Flask:
 
     check_views_declared(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, take the client's address and scheme from their headers.
+
+    Without it every client had the proxy's address: one login limit for
+    the whole site, and the proxy's address in every audit event. With 0
+    (the default) the headers are ignored, so a client cannot forge them.
+    """
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def _init_extensions(app: Flask) -> None:
@@ -61,15 +79,10 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         configure_sqlite(db.engine)
 
-    from praktijktest.accounts.models import User
+    from praktijktest.accounts.sessions import load_session_user
 
-    @login_manager.user_loader
-    def _load_user(session_id: str) -> User | None:
-        user_id, _, password_tail = session_id.partition(":")
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        if user is None or not user.is_active or user.password_hash[-12:] != password_tail:
-            return None
-        return user
+    # A session counts only while its server-side row exists (accounts/sessions.py).
+    login_manager.user_loader(load_session_user)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -23,10 +23,37 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+ENVIRONMENTS = ("development", "production")
+# A production key signs every session cookie: at least 32 characters, and
+# not a repeated pattern ("x" * 40, "ab" * 20): at least 8 different ones.
+# (A random `secrets.token_hex(16)` has 8 or more different digits except
+# with negligible probability; requiring all 16 would refuse a quarter of
+# token_hex(32) keys.)
+MIN_SECRET_KEY_LENGTH = 32
+MIN_SECRET_KEY_DISTINCT = 8
+
+
+def _environment() -> str:
+    """PRAKTIJKTEST_ENV, spelled exactly: 'Production' used to give development settings, demo included."""
+    env = os.environ.get("PRAKTIJKTEST_ENV", "development")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"PRAKTIJKTEST_ENV={env!r} is not known; use one of {', '.join(ENVIRONMENTS)} (lower case).")
+    return env
+
+
+def _check_production_key(key: str) -> str:
+    if len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < MIN_SECRET_KEY_DISTINCT:
+        raise ConfigError(
+            f"SECRET_KEY is too weak for production: use at least {MIN_SECRET_KEY_LENGTH} random characters, "
+            "for example the output of: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+    return key
+
+
 def _secret_key(instance_path: Path, is_production: bool) -> str:
     key = os.environ.get("SECRET_KEY")
     if key:
-        return key
+        return _check_production_key(key) if is_production else key
     if is_production:
         raise ConfigError("SECRET_KEY must be set when PRAKTIJKTEST_ENV=production.")
     # Development: one random key kept in instance/, so sessions survive restarts.
@@ -40,14 +67,21 @@ def _secret_key(instance_path: Path, is_production: bool) -> str:
 def load_config(instance_path: Path) -> dict:
     """Build the Flask configuration from the environment."""
     instance_path.mkdir(parents=True, exist_ok=True)
-    env = os.environ.get("PRAKTIJKTEST_ENV", "development")
+    env = _environment()
     is_production = env == "production"
+    lifetime = int(os.environ.get("SESSION_LIFETIME_SECONDS", 8 * 3600))
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'praktijktest.sqlite'}"
     if database_url.startswith("postgres://"):
         # Heroku-style URLs name the old driver; psycopg 3 is the one installed.
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+    migration_url = os.environ.get("MIGRATION_DATABASE_URL") or None
+    if migration_url and migration_url.startswith("postgres://"):
+        migration_url = "postgresql+psycopg://" + migration_url.removeprefix("postgres://")
     return {
         "PRAKTIJKTEST_ENV": env,
+        # Separate roles on PostgreSQL (audit/integrity.py): migrations as the owner, the app as the serving role.
+        "MIGRATION_DATABASE_URL": migration_url,
+        "DATABASE_SERVING_ROLE": os.environ.get("DATABASE_SERVING_ROLE") or None,
         "SECRET_KEY": _secret_key(instance_path, is_production),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "EVIDENCE_DIR": os.environ.get("EVIDENCE_DIR") or str(instance_path / "evidence"),
@@ -57,12 +91,25 @@ def load_config(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", is_production),
-        "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_LIFETIME_SECONDS", 8 * 3600)),
+        "PERMANENT_SESSION_LIFETIME": lifetime,
+        # Absolute: a login ends this long after it began, whatever the activity (accounts/sessions.py).
+        "SESSION_LIFETIME_SECONDS": lifetime,
+        # How long an upload waits for its confirmation before `maintenance sweep` removes it.
+        "UPLOAD_MAX_AGE_SECONDS": int(os.environ.get("UPLOAD_MAX_AGE_SECONDS", 3600)),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 50 * 1024 * 1024)),
+        # Reading limits of imports (tabular.py): data rows, cells, and an XLSX's unpacked size.
+        "IMPORT_MAX_ROWS": int(os.environ.get("IMPORT_MAX_ROWS", 100_000)),
+        "IMPORT_MAX_CELLS": int(os.environ.get("IMPORT_MAX_CELLS", 1_500_000)),
+        "IMPORT_MAX_UNCOMPRESSED_BYTES": int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead, which expires
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
+        # Per account (accounts/throttle.py): free failures, then waits doubling up to the maximum.
+        "LOGIN_BACKOFF_AFTER": int(os.environ.get("LOGIN_BACKOFF_AFTER", 5)),
+        "LOGIN_BACKOFF_MAX_SECONDS": int(os.environ.get("LOGIN_BACKOFF_MAX_SECONDS", 60)),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (ProxyFix); 0: none.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
         "BABEL_DEFAULT_LOCALE": "nl_BE",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Brussels",
         "LANGUAGES": {"nl_BE": "Nederlands", "fr_BE": "Français", "en": "English"},

@@ -16,6 +16,8 @@ from pathlib import Path, PurePosixPath
 
 from flask import current_app
 
+from praktijktest.maintenance import private_dir, write_private
+
 CHUNK = 1024 * 1024
 _SAFE_PART = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _SAFE_SUFFIX = re.compile(r"^[a-z0-9]{1,10}$")
@@ -35,9 +37,10 @@ class StoredFile:
 
 
 def root() -> Path:
-    """The configured evidence directory, created when missing."""
+    """The configured evidence directory, created when missing (0700: it holds identities)."""
     directory = Path(current_app.config["EVIDENCE_DIR"]).resolve()
-    directory.mkdir(parents=True, exist_ok=True)
+    if not directory.is_dir():
+        private_dir(directory)
     return directory
 
 
@@ -52,9 +55,8 @@ def save_bytes(data: bytes, suffix: str, folder: str = "files") -> StoredFile:
         raise EvidenceStoreError(f"unsafe file name parts: {folder!r}, {suffix!r}")
     relative = f"{folder}/{secrets.token_hex(16)}.{suffix}"
     path = root() / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "xb") as handle:  # "x": never overwrite an existing file
-        handle.write(data)
+    private_dir(path.parent)
+    write_private(path, data)  # 0600, and never over an existing file
     return StoredFile(relative, sha256_of(data), len(data))
 
 

@@ -1,5 +1,5 @@
 """Imports every model module, so that the metadata (and Alembic) sees all tables."""
-from praktijktest.accounts.models import Role, User  # noqa: F401
+from praktijktest.accounts.models import LoginSession, Role, User  # noqa: F401
 from praktijktest.audit.models import AuditEvent  # noqa: F401
 from praktijktest.fieldwork.models import Application, Response, Test  # noqa: F401
 from praktijktest.organisations.models import Municipality, Organisation  # noqa: F401

@@ -3,18 +3,36 @@
 Belgian Excel writes CSV with semicolons and often a BOM; both are handled.
 Imports validate the whole file first and report every problem as
 `line N, column C: what is wrong`, writing nothing when there is one.
+
+Limits (docs/data-format.md and docs/deployment.md): an upload is small
+when compressed but an XLSX is a zip, and 343 KB can unpack into a million
+rows. So before parsing, the declared uncompressed size of the zip's
+members is bounded (IMPORT_MAX_UNCOMPRESSED_BYTES; zipfile never inflates
+a member past its declared size); then rows are read one at a time, the
+sheet's declared dimensions ignored (they would pad every row to the
+claimed width), and reading stops at IMPORT_MAX_ROWS data rows or
+IMPORT_MAX_CELLS cells, with an error that names the limit.
 """
 from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from flask import current_app, has_app_context
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 MAX_REPORTED_PROBLEMS = 50
+# Defaults of the reading limits; the app's configuration may set others.
+LIMITS = {
+    "IMPORT_MAX_ROWS": 100_000,
+    "IMPORT_MAX_CELLS": 1_500_000,
+    "IMPORT_MAX_UNCOMPRESSED_BYTES": 200 * 1024 * 1024,
+}
 
 
 @dataclass(frozen=True)
@@ -90,6 +108,33 @@ def read_table(source: str | Path | IO[bytes], filename: str | None = None) -> T
     return _read_csv(data)
 
 
+def limit(name: str) -> int:
+    """A reading limit: the app's configuration, else the default."""
+    if has_app_context() and current_app.config.get(name):
+        return int(current_app.config[name])
+    return LIMITS[name]
+
+
+class _Counter:
+    """Counts data rows and cells while reading, and stops the read at a limit."""
+
+    def __init__(self) -> None:
+        self.max_rows, self.max_cells = limit("IMPORT_MAX_ROWS"), limit("IMPORT_MAX_CELLS")
+        self.rows = self.cells = 0
+
+    def count(self, cells: int, line: int) -> None:
+        self.cells += max(cells, 1)  # an empty row costs a step too (a sheet can claim a million of them)
+        if self.cells > self.max_cells:
+            raise _reject(_("the file has more than %(n)s cells (the limit for one import); split it into smaller "
+                            "files", n=format_decimal(self.max_cells)), line)
+
+    def add_row(self, line: int) -> None:
+        self.rows += 1
+        if self.rows > self.max_rows:
+            raise _reject(_("the file has more than %(n)s rows of data (the limit for one import); split it into "
+                            "smaller files", n=format_decimal(self.max_rows)), line)
+
+
 def _reject(message: str, line: int | None = None) -> FileRejected:
     problems = Problems()
     problems.add(line, None, message)
@@ -111,37 +156,67 @@ def _read_csv(data: bytes) -> Table:
         raise _reject(_("the file is empty")) from None
     columns = _clean_header(header)
     table = Table(columns, [])
+    counter = _Counter()
     try:
         for record in reader:
+            counter.count(len(record), reader.line_num)
             if not any(cell.strip() for cell in record):
                 continue  # blank lines, as spreadsheets leave at the end
+            counter.add_row(reader.line_num)
             table.rows.append((reader.line_num, _row_dict(table, record, reader.line_num)))
     except csv.Error as error:
         raise _reject(_("the CSV cannot be read: %(error)s", error=error), reader.line_num) from None
     return table
 
 
+def _check_uncompressed_size(data: bytes) -> None:
+    """Refuse a zip whose members would unpack past the limit, before anything is inflated."""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise _reject(_("the spreadsheet cannot be opened: %(error)s", error=error)) from None
+    bound = limit("IMPORT_MAX_UNCOMPRESSED_BYTES")
+    if sum(member.file_size for member in members) > bound:
+        raise _reject(_("the spreadsheet unpacks to more than %(n)s MB (the limit for one import); split it into "
+                        "smaller files", n=bound // (1024 * 1024)))
+
+
 def _read_xlsx(data: bytes) -> Table:
     from openpyxl import load_workbook
 
+    _check_uncompressed_size(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many types for a damaged file
         raise _reject(_("the spreadsheet cannot be opened: %(error)s", error=error)) from None
     try:
-        sheet = workbook.worksheets[0]
-        values = sheet.iter_rows(values_only=True)
-        header = next(values, None)
-        if header is None:
-            raise _reject(_("the spreadsheet is empty"))
-        table = Table(_clean_header(["" if v is None else str(v) for v in header]), [])
-        for line, record in enumerate(values, start=2):
-            cells = [_cell_text(v) for v in record]
-            if any(cells):
-                table.rows.append((line, _row_dict(table, cells, line)))
-        return table
+        return _xlsx_rows(workbook.worksheets[0])
+    except FileRejected:
+        raise
+    except Exception as error:  # a damaged sheet fails only while its rows are read (ValueError, IndexError...)
+        raise _reject(_("the spreadsheet cannot be read: %(error)s", error=error)) from None
     finally:
         workbook.close()
+
+
+def _xlsx_rows(sheet) -> Table:
+    # A sheet's declared dimension (say A1:XFD1048576) would pad every row to
+    # 16,384 cells and add empty rows up to the claimed last one: ignore it.
+    sheet.reset_dimensions()
+    values = sheet.iter_rows(values_only=True)
+    header = next(values, None)
+    if header is None:
+        raise _reject(_("the spreadsheet is empty"))
+    counter = _Counter()
+    counter.count(len(header), 1)
+    table = Table(_clean_header(["" if v is None else str(v) for v in header]), [])
+    for line, record in enumerate(values, start=2):
+        counter.count(len(record), line)
+        cells = [_cell_text(v) for v in record]
+        if any(cells):
+            counter.add_row(line)
+            table.rows.append((line, _row_dict(table, cells, line)))
+    return table
 
 
 def _cell_text(value) -> str:

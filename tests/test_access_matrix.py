@@ -20,6 +20,7 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "user_admin.index": ({"admin"}, False),
     "user_admin.create": ({"admin"}, False),
     "user_admin.edit": ({"admin"}, True),
+    "user_admin.end_sessions": ({"admin"}, True),
     "organisations.index": ({"admin"}, False),
     "organisations.create": ({"admin"}, False),
     "organisations.edit": ({"admin"}, True),

@@ -7,6 +7,7 @@ tests an unhandled exception propagates, so a crash fails with its traceback.
 """
 from __future__ import annotations
 
+import io
 import re
 from html import unescape
 from itertools import cycle
@@ -95,3 +96,33 @@ def test_query_strings_survive_hostile_values(app, client, objects, login_as, or
                                                       "action": value, "date_from": value, "organisation": value})
             assert response.status_code < 500, (url, value)
             response.close()
+
+
+def test_upload_forms_survive_hostile_spreadsheets(app, client, login_as, org, db):
+    """Bombs and damaged files on both upload pages: a form error, never a 500, nothing written (issue 12)."""
+    from praktijktest.rounds.models import Round
+    from praktijktest.targets.models import Target
+    from tests.test_upload_limits import _rewrite_sheet, _xlsx
+
+    wide = _rewrite_sheet(_xlsx(3), lambda xml: xml.replace(b"<sheetData", b'<dimension ref="A1:XFD1048576"/>'
+                                                            b"<sheetData", 1))
+    padded = _rewrite_sheet(_xlsx(3), lambda xml: xml.replace(b"<sheetData", b"<!--" + b" " * 3_000_000
+                                                              + b"--><sheetData", 1))
+    damaged = _rewrite_sheet(_xlsx(3), lambda xml: xml.replace(
+        b'<c r="A2" t="inlineStr"><is><t>Werkgever 0</t></is></c>', b'<c r="A2" t="n"><v>x</v></c>'))
+    files = [_xlsx(60), wide, padded, damaged, b"PK\x03\x04 not a zip", _xlsx(2)[:500]]
+    login_as("coordinator", org)
+    saved = {key: app.config[key] for key in ("IMPORT_MAX_ROWS", "IMPORT_MAX_UNCOMPRESSED_BYTES")}
+    app.config.update(IMPORT_MAX_ROWS=50, IMPORT_MAX_UNCOMPRESSED_BYTES=2 * 1024 * 1024)
+    try:
+        for data in files:
+            for url, extra in (("/targets/import/", {}), ("/datasets/import", {
+                    "title": "R", "market": "labour", "ground": "origin", "reference": "belgian",
+                    "positive": "invitation"})):
+                response = client.post(url, data={"file": (io.BytesIO(data), "f.xlsx"), **extra},
+                                       content_type="multipart/form-data")
+                assert response.status_code == 200, (url, data[:40])
+    finally:
+        app.config.update(saved)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Target)) == 0
+    assert db.session.scalar(db.select(db.func.count()).select_from(Round)) == 0

@@ -8,10 +8,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 from wtforms import SelectChoice
 
-from praktijktest.accounts.forms import EditUserForm, NewUserForm
+from praktijktest.accounts.forms import EditUserForm, EndSessionsForm, NewUserForm
 from praktijktest.accounts.models import Role, User
 from praktijktest.accounts.passwords import password_problem
-from praktijktest.accounts.services import AccountError, create_user, set_password, update_user
+from praktijktest.accounts.services import (
+    AccountError,
+    create_user,
+    end_sessions_by_admin,
+    set_password,
+    update_user,
+)
 from praktijktest.extensions import db
 from praktijktest.organisations.models import Organisation
 from praktijktest.permissions import get_owned_or_404, roles_required
@@ -53,7 +59,7 @@ def create():
         else:
             flash(_("Account %(email)s created.", email=user.email), "success")
             return redirect(url_for(".index"))
-    return render_template("admin/user_form.html", form=form, user=None)
+    return render_template("admin/user_form.html", form=form, user=None, end_form=None)
 
 
 @bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
@@ -70,7 +76,18 @@ def edit(user_id: int):
         else:
             flash(_("Account %(email)s saved.", email=user.email), "success")
             return redirect(url_for(".index"))
-    return render_template("admin/user_form.html", form=form, user=user)
+    return render_template("admin/user_form.html", form=form, user=user, end_form=EndSessionsForm())
+
+
+@bp.route("/<int:user_id>/sessions/end", methods=["POST"])
+@roles_required(Role.ADMIN)
+def end_sessions(user_id: int):
+    """Log the account out everywhere (a lost laptop, a departure): every session row is deleted."""
+    user = get_owned_or_404(User, user_id)
+    if EndSessionsForm().validate_on_submit():
+        ended = end_sessions_by_admin(user)
+        flash(_("%(email)s is logged out everywhere (%(n)d sessions ended).", email=user.email, n=ended), "success")
+    return redirect(url_for(".edit", user_id=user.id))
 
 
 def _apply_edit(user: User, form: EditUserForm) -> None:
@@ -89,7 +106,7 @@ def _apply_edit(user: User, form: EditUserForm) -> None:
         is_active=form.is_active.data,
     )
     if new_password:
-        set_password(user, new_password)
+        set_password(user, new_password, by_admin=True)
 
 
 def _organisations() -> list[Organisation]:

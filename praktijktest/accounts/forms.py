@@ -73,3 +73,7 @@ class EditUserForm(UserForm):
         _l("New password (leave empty to keep the current one)"), validators=[Optional(), Length(max=1024)]
     )
     version = IntegerField(validators=[InputRequired()])
+
+
+class EndSessionsForm(FlaskForm):
+    """The administrator's "end all sessions" button: a POST with its CSRF token, nothing else."""

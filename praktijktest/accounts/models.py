@@ -48,9 +48,25 @@ class User(UserMixin, db.Model):
         return self.role in roles
 
     def get_id(self) -> str:
-        # The session remembers the password too (its hash's tail): changing
-        # the password logs out every other session of the account.
-        return f"{self.id}:{self.password_hash[-12:]}"
+        # Whether the session still counts is decided by its LoginSession row
+        # (accounts/sessions.py), not by anything in the cookie.
+        return str(self.id)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email!r} {self.role}>"
+
+
+class LoginSession(db.Model):
+    """One logged-in browser: the server's record that decides whether a session cookie still counts.
+
+    The cookie carries a random token; only its SHA-256 is stored, so a read
+    of this table does not yield usable cookies. Deleting the row ends the
+    session wherever the cookie has been copied to.
+    """
+
+    __tablename__ = "login_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the cookie's token
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -23,7 +23,7 @@ from praktijktest.tabular import MAX_REPORTED_PROBLEMS, FileRejected
 
 from .adapter import AnalysisInputError, analyse
 from .document import analysis_document, analysis_text
-from .exporter import FORMATS, export_round
+from .exporter import FORMATS, start_export, write_export
 from .importer import ImportRequest, check_file, import_plan
 
 INPUT_ERROR = 2
@@ -173,9 +173,10 @@ def analyse_command(round_id: int, fmt: str, by: tuple[str, ...], fdr: float | N
 def export_command(round_id: int, fmt: str, output: Path, with_identities: bool) -> None:
     """Write round ROUND_ID in the long format: one row per application, targets as codes by default."""
     round_ = _round(round_id)
-    data = export_round(round_, fmt, with_identities=with_identities)
+    plan = start_export(round_, fmt, with_identities=with_identities)
     db.session.commit()  # the audit event
-    output.write_bytes(data)
+    with output.open("wb") as handle:  # streamed: memory does not grow with the round
+        write_export(plan, fmt, handle)
     click.echo(f"Wrote {output} ({'with identities' if with_identities else 'pseudonymised'}).", err=True)
 
 

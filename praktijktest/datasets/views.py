@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 from pathlib import Path, PurePath
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
@@ -24,12 +23,13 @@ from flask_login import current_user
 
 from praktijktest.accounts.models import Role
 from praktijktest.extensions import db
+from praktijktest.maintenance import private_dir, sweep_uploads, write_private
 from praktijktest.organisations.models import Organisation
 from praktijktest.permissions import get_owned_or_404, roles_required
 from praktijktest.rounds.models import Round
 from praktijktest.tabular import MAX_REPORTED_PROBLEMS, FileRejected, Problems
 
-from .exporter import FORMATS, MEDIA_TYPES, export_filename, export_round
+from .exporter import FORMATS, MEDIA_TYPES, export_filename, iter_csv, start_export, xlsx_tempfile
 from .forms import ConfirmImportForm, IdentitiesExportForm, ImportRoundForm
 from .importer import ImportRequest, check_file, import_plan
 
@@ -37,13 +37,11 @@ bp = Blueprint("datasets", __name__, url_prefix="/datasets")
 SESSION_KEY = "dataset_import"
 SUFFIXES = {".csv", ".txt", ".xlsx"}
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-PENDING_MAX_AGE = 3600  # seconds an uploaded file waits for its confirmation
 
 
 def _pending_dir() -> Path:
     folder = Path(current_app.config.get("DATASET_UPLOAD_DIR") or Path(current_app.instance_path) / "dataset-imports")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return private_dir(folder)  # 0700: the files hold identities
 
 
 def _pending_path(pending: dict) -> Path | None:
@@ -61,11 +59,8 @@ def _forget_pending() -> None:
 
 
 def _sweep_old_uploads() -> None:
-    """Files whose confirmation never came (a closed tab) are removed after an hour."""
-    limit = time.time() - PENDING_MAX_AGE
-    for path in _pending_dir().iterdir():
-        if path.is_file() and path.stat().st_mtime < limit:
-            path.unlink(missing_ok=True)
+    """Files whose confirmation never came (a closed tab) are removed (also by `maintenance sweep`)."""
+    sweep_uploads(current_app._get_current_object())
 
 
 def _organisation() -> Organisation:
@@ -112,7 +107,7 @@ def upload():
             _sweep_old_uploads()
             token = secrets.token_urlsafe(24)
             path = _pending_dir() / f"{token}{suffix}"
-            upload_file.save(path)
+            write_private(path, upload_file.read())  # 0600
             try:
                 preview = _check(path, values, filename)[1]
             except FileRejected as rejected:
@@ -120,7 +115,7 @@ def upload():
                 problems = rejected.problems
             else:
                 session[SESSION_KEY] = {"token": token, "suffix": suffix, "filename": filename, "values": values,
-                                        "user_id": current_user.id}
+                                        "user_id": current_user.id, "organisation_id": current_user.organisation_id}
                 return render_template("datasets/preview.html", preview=preview, values=values, filename=filename,
                                        form=ConfirmImportForm())
     return render_template("datasets/import.html", form=form, problems=problems, limit=MAX_REPORTED_PROBLEMS)
@@ -137,7 +132,8 @@ def confirm():
         flash(_("The import was cancelled; nothing was imported."), "info")
         return redirect(url_for(".upload"))
     if (not form.validate_on_submit() or path is None or not path.exists()
-            or pending.get("user_id") != current_user.id):
+            or (pending.get("user_id"), pending.get("organisation_id"))
+            != (current_user.id, current_user.organisation_id)):
         flash(_("There is no file waiting to be imported; upload it again."), "error")
         return redirect(url_for(".upload"))
     try:
@@ -155,13 +151,33 @@ def confirm():
 
 
 def _download(round_: Round, fmt: str, with_identities: bool) -> Response:
+    """Stream the export: the audit event is committed with the request, the rows follow."""
     if fmt not in FORMATS:
         fmt = "csv"
-    data = export_round(round_, fmt, with_identities=with_identities)
+    plan = start_export(round_, fmt, with_identities=with_identities)
     filename = export_filename(round_, fmt, with_identities)
-    return Response(data, mimetype=MEDIA_TYPES[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                             "Cache-Control": "no-store"})
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
+    if fmt == "xlsx":
+        return Response(_file_chunks(xlsx_tempfile(plan)), content_type=MEDIA_TYPES[fmt], headers=headers)
+    return Response(_csv_body(current_app._get_current_object(), plan), content_type=MEDIA_TYPES[fmt],
+                    headers=headers)
+
+
+def _file_chunks(handle, size: int = 256 * 1024):
+    """A temporary file in chunks, closed (and so deleted) once sent."""
+    try:
+        while chunk := handle.read(size):
+            yield chunk
+    finally:
+        handle.close()
+
+
+def _csv_body(app, plan):
+    """The CSV, read in an app context of its own: the request's has ended (and committed) by the time
+    the server sends the body, and the body reads only committed rows."""
+    yield "\ufeff".encode()
+    with app.app_context():
+        yield from iter_csv(plan)
 
 
 @bp.route("/rounds/<int:round_id>/export")

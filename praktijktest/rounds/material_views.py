@@ -105,6 +105,11 @@ def template_preview(round_id: int, template_id: int):
         rendered, problem = render_template_for(template, profile, listing), None
     except TemplateProblem as error:
         rendered, problem = None, str(error)
+    # Listing titles and URLs usually name the employer: the page is an identity view, audited like names.
+    from praktijktest.targets.services import record_identity_view
+
+    record_identity_view(list({item.target_id: item.target for item in listings}.values()), "template preview",
+                         round_.organisation_id)
     return render_template("rounds/template_preview.html", round=round_, template=template, profiles=profiles,
                            listings=listings, profile=profile, listing=listing, rendered=rendered, problem=problem)
 

@@ -68,6 +68,31 @@ def listing_context(listing) -> dict:
             "seen_on": listing.seen_on.isoformat() if listing.seen_on else ""}
 
 
+class Placeholders:
+    """The values a placeholder may print, and nothing else.
+
+    A plain dict would also offer its methods: `{{ profile.items }}` printed
+    `<built-in method items of dict object at 0x...>`. Here an unknown name
+    is undefined (StrictUndefined turns it into a TemplateProblem), and the
+    object itself cannot be printed.
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict) -> None:
+        self._values = {key: Placeholders(value) if isinstance(value, dict) else value
+                        for key, value in values.items()}
+
+    def __getitem__(self, key: str):
+        return self._values[key]  # KeyError: Jinja makes it undefined
+
+    def __bool__(self) -> bool:
+        return bool(self._values)
+
+    def __str__(self) -> str:
+        raise TemplateProblem(_("Use a placeholder such as {{ profile.name }} or {{ listing.title }}."))
+
+
 def render_text(source: str, profile: dict, listing: dict) -> str:
     """Render one template text in the sandbox; TemplateProblem on any error."""
     if len(source) > MAX_TEMPLATE_CHARS:
@@ -75,11 +100,15 @@ def render_text(source: str, profile: dict, listing: dict) -> str:
     try:
         tree = _environment.parse(source)
         _check_tree(tree)
-        return _environment.from_string(tree).render(profile=profile, listing=listing)
+        return _environment.from_string(tree).render(profile=Placeholders(profile), listing=Placeholders(listing))
     except TemplateProblem:
         raise
     except TemplateError as error:
         raise TemplateProblem(_("The template cannot be rendered: %(error)s", error=error.message or error)) from error
+    except RecursionError:
+        # Parsing and compiling recurse once per nesting level: thousands of brackets exhaust the stack.
+        raise TemplateProblem(_("The template is nested too deeply: use fewer brackets and conditions inside "
+                                "each other.")) from None
 
 
 def render_template_for(template: Template, profile: Profile | None, listing=None) -> Rendered:

@@ -40,3 +40,7 @@ class ScheduleForm(FlaskForm):
 class RemoveScheduleForm(FlaskForm):
     confirm = BooleanField(_l("Yes, remove every test of this schedule"), validators=[InputRequired()])
     version = HiddenField()
+
+
+class DownloadScheduleForm(FlaskForm):
+    """The schedule download names targets: a POST with a CSRF token, nothing else."""

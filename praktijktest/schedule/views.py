@@ -21,7 +21,7 @@ from praktijktest.pagination import requested_page
 from praktijktest.permissions import get_owned_or_404, roles_required
 from praktijktest.rounds.models import Round
 from praktijktest.schedule.balance import schedule_balance
-from praktijktest.schedule.forms import RemoveScheduleForm, ScheduleForm
+from praktijktest.schedule.forms import DownloadScheduleForm, RemoveScheduleForm, ScheduleForm
 from praktijktest.schedule.services import (
     ScheduleError,
     ScheduleSettings,
@@ -29,6 +29,7 @@ from praktijktest.schedule.services import (
     generate_schedule,
     remove_schedule,
 )
+from praktijktest.spreadsheet import csv_cell
 from praktijktest.targets.services import record_identity_view
 
 bp = Blueprint("schedule", __name__, url_prefix="/rounds")
@@ -70,10 +71,14 @@ def remove(round_id: int):
     return redirect(url_for(".index", round_id=round_.id))
 
 
-@bp.route("/<int:round_id>/schedule.csv")
+@bp.route("/<int:round_id>/schedule.csv", methods=["POST"])
 @roles_required(Role.COORDINATOR)
 def download(round_id: int):
+    """The schedule with target names: a POST with its CSRF token, so no cross-site link can trigger it."""
     round_ = get_owned_or_404(Round, round_id)
+    if not DownloadScheduleForm().validate_on_submit():
+        flash(_("The download was refused: reload the page and try again."), "error")
+        return redirect(url_for(".index", round_id=round_.id))
     tests = _tests(round_)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -83,7 +88,7 @@ def download(round_id: int):
             writer.writerow([_cell(v) for v in _csv_row(test, app)])
     record_identity_view(list({t.target_id: t.target for t in tests}.values()), "schedule.csv", round_.organisation_id)
     # A byte-order mark, so that spreadsheet programs read the accents as UTF-8.
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8",
+    return Response("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename=schedule-round-{round_.id}.csv"})
 
 
@@ -111,7 +116,7 @@ def _render(round_: Round, form: ScheduleForm, count: int):
     stored = (round_.planning or {}).get("schedule")
     form.version.data = remove_form.version.data = round_.version
     return render_template(
-        "schedule/index.html", round=round_, form=form, remove_form=remove_form,
+        "schedule/index.html", round=round_, form=form, remove_form=remove_form, download_form=DownloadScheduleForm(),
         can_schedule=can_schedule(round_), count=count, tests=tests, page=page,
         pages=max((count + PER_PAGE - 1) // PER_PAGE, 1), per_page=PER_PAGE,
         stored=stored, start=date.fromisoformat(stored["start_date"]) if stored else None,
@@ -156,9 +161,8 @@ def _csv_row(test: Test, app: Application) -> list:
 
 
 def _cell(value) -> str:
-    """Text for a CSV cell; a leading = + - @ would start a formula in a spreadsheet (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """Text for a CSV cell; the shared rule keeps formula-like text as data (CSV injection)."""
+    return str(csv_cell(value))
 
 
 def _version(value) -> int | None:

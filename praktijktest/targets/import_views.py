@@ -46,7 +46,8 @@ def upload():
         else:
             _forget_pending()
             stored = evidence_store.save_bytes(data, suffix, folder="pending-imports")
-            session[SESSION_KEY] = {"path": stored.path, "filename": upload_file.filename}
+            session[SESSION_KEY] = {"path": stored.path, "filename": upload_file.filename,
+                                    "user_id": current_user.id, "organisation_id": current_user.organisation_id}
             # The preview puts the file's names next to the codes of the targets they update.
             record_identity_view([row.existing for row in plan.rows[:PREVIEW_ROWS] if row.existing], "import preview")
             return render_template(
@@ -61,7 +62,7 @@ def upload():
 def confirm():
     form = ConfirmImportForm()
     pending = session.get(SESSION_KEY) or {}
-    if not form.validate_on_submit() or form.token.data != pending.get("path"):
+    if not form.validate_on_submit() or form.token.data != pending.get("path") or not _is_own(pending):
         flash(_("There is no file waiting to be imported; upload it again."), "error")
         return redirect(url_for(".upload"))
     try:
@@ -78,6 +79,11 @@ def confirm():
     flash(_("%(created)d targets added and %(updated)d updated.", created=len(result.created),
             updated=len(result.updated)), "success")
     return redirect(url_for("targets.index"))
+
+
+def _is_own(pending: dict) -> bool:
+    """The waiting file was uploaded by this user, for this organisation (not left by someone else)."""
+    return (pending.get("user_id"), pending.get("organisation_id")) == (current_user.id, current_user.organisation_id)
 
 
 def read_table_bytes(data: bytes, filename: str) -> Table:

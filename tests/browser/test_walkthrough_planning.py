@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -140,8 +141,11 @@ def test_coordinator_plans_a_round_from_scratch(open_page, live_server, tmp_path
     assert "Chi" in page.locator("section[aria-labelledby=balance-heading]").inner_text()
     assert page.locator("section[aria-labelledby=tests-heading] tbody tr").count() >= 12
     violations += axe_violations(page)
-    csv_file = page.request.get(f"/rounds/{round_id}/schedule.csv")
-    assert csv_file.status == 200 and csv_file.text().lstrip("\ufeff").startswith("test,target_code,target_name")
+    # The schedule names targets: it comes by a form (POST with CSRF), not by a link.
+    with page.expect_download() as download_info:
+        page.click("section[aria-labelledby=tests-heading] form button[type=submit]")
+    csv_text = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
+    assert csv_text.startswith("test,target_code,target_name")
 
     page.goto(f"/rounds/{round_id}")
     page.fill("#reference_rate", "40")

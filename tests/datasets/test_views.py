@@ -133,7 +133,7 @@ def imported(client, login_as):
 def test_coordinator_downloads(client, imported, db):
     _, round_ = imported
     csv_file = client.get(f"/datasets/rounds/{round_.id}/export?format=csv")
-    assert csv_file.status_code == 200 and csv_file.mimetype == "text/csv"
+    assert csv_file.status_code == 200 and csv_file.headers["Content-Type"] == "text/csv; charset=utf-8"
     text = csv_file.get_data().decode("utf-8-sig")
     assert text.startswith("test_id,target,target_type,group,outcome") and "Bakkerij" not in text
     xlsx = client.get(f"/datasets/rounds/{round_.id}/export?format=xlsx")

@@ -14,9 +14,35 @@ def test_production_refuses_to_start_without_secret_key(tmp_path, monkeypatch):
         load_config(tmp_path)
 
 
+@pytest.mark.parametrize("name", ["Production", "PRODUCTION", "prod", "production ", "staging"])
+def test_unknown_environment_names_are_refused(tmp_path, monkeypatch, name):
+    monkeypatch.setenv("PRAKTIJKTEST_ENV", name)
+    monkeypatch.setenv("SECRET_KEY", "0123456789abcdef" * 3)
+    with pytest.raises(ConfigError, match="PRAKTIJKTEST_ENV"):
+        load_config(tmp_path)
+
+
+@pytest.mark.parametrize("key", ["a", "x" * 64, "short-but-varied-KEY-1", "ab" * 40])
+def test_production_refuses_a_weak_secret_key(tmp_path, monkeypatch, key):
+    monkeypatch.setenv("PRAKTIJKTEST_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", key)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_config(tmp_path)
+
+
+def test_production_accepts_generated_keys(tmp_path, monkeypatch):
+    import secrets
+
+    monkeypatch.setenv("PRAKTIJKTEST_ENV", "production")
+    for _ in range(200):  # random keys: none of them may be refused
+        monkeypatch.setenv("SECRET_KEY", secrets.choice([secrets.token_hex(16), secrets.token_hex(32),
+                                                         secrets.token_urlsafe(32)]))
+        assert load_config(tmp_path)["PRAKTIJKTEST_ENV"] == "production"
+
+
 def test_production_cookies_are_secure(tmp_path, monkeypatch):
     monkeypatch.setenv("PRAKTIJKTEST_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("SECRET_KEY", "0123456789abcdef" * 3)
     config = load_config(tmp_path)
     assert config["SESSION_COOKIE_SECURE"] and config["SESSION_COOKIE_HTTPONLY"]
     assert config["SESSION_COOKIE_SAMESITE"] == "Lax"

@@ -78,8 +78,8 @@ def test_csv_has_every_application_and_is_audited(client, login_as, planned_roun
     login_as("coordinator")
     round_ = planned_round(targets=4)
     client.post(url(round_), data=FORM)
-    response = client.get(url(round_, ".csv"))
-    assert response.status_code == 200 and response.mimetype == "text/csv"
+    response = client.post(url(round_, ".csv"))
+    assert response.status_code == 200 and response.headers["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert len(rows) == 8
     assert {r["send_order"] for r in rows} == {"1", "2"}
@@ -130,3 +130,14 @@ def test_the_page_speaks_dutch(client, login_as, planned_round):
     client.post(url(round_), data=FORM)
     text = visible_text(client.get(url(round_)).get_data(as_text=True))
     assert "Exact in evenwicht" in text and "Groep × sjabloon" in text
+
+
+def test_csv_names_targets_so_only_a_post_with_csrf_gives_it(app, client, login_as, planned_round, monkeypatch):
+    """A cross-site link (GET) or a forged form (no CSRF token) gets no file (issue 12, item 16)."""
+    login_as("coordinator")
+    round_ = planned_round(targets=2)
+    client.post(url(round_), data=FORM)
+    assert client.get(url(round_, ".csv")).status_code == 405
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    forged = client.post(url(round_, ".csv"))
+    assert forged.status_code in (302, 400) and forged.mimetype != "text/csv"
