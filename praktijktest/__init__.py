@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask, Response
 
-from praktijktest import errors, i18n, navigation, security
+from praktijktest import errors, form_errors, i18n, navigation, security
 from praktijktest.config import load_config
 from praktijktest.database import configure_sqlite
 from praktijktest.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     i18n.init_app(app)
     navigation.init_app(app)
+    form_errors.init_app(app)
     from praktijktest.cli import register_commands
 
     register_commands(app)

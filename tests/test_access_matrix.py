@@ -41,6 +41,7 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "rounds.edit": ({"coordinator"}, True),
     "rounds.planning": ({"coordinator"}, True),
     "rounds.lock": ({"coordinator"}, True),
+    "rounds.locked": ({"coordinator"}, True),
     "rounds.status": ({"coordinator"}, True),
     "rounds.copy": ({"coordinator"}, True),
     "rounds.preregistration": ({"coordinator", "viewer"}, True),
