@@ -32,6 +32,9 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     navigation.init_app(app)
     form_errors.init_app(app)
+    from praktijktest.audit import labels as audit_labels
+
+    audit_labels.init_app(app)
     from praktijktest.cli import register_commands
 
     register_commands(app)

@@ -24,12 +24,13 @@ from flask_login import current_user
 
 from praktijktest.accounts.models import Role
 from praktijktest.extensions import db
+from praktijktest.file_names import round_export_name
 from praktijktest.organisations.models import Organisation
 from praktijktest.permissions import get_owned_or_404, roles_required
 from praktijktest.rounds.models import Round
 from praktijktest.tabular import MAX_REPORTED_PROBLEMS, FileRejected, Problems
 
-from .exporter import FORMATS, MEDIA_TYPES, export_filename, export_round
+from .exporter import FORMATS, MEDIA_TYPES, export_round
 from .forms import ConfirmImportForm, IdentitiesExportForm, ImportRoundForm
 from .importer import ImportRequest, check_file, import_plan
 
@@ -158,7 +159,7 @@ def _download(round_: Round, fmt: str, with_identities: bool) -> Response:
     if fmt not in FORMATS:
         fmt = "csv"
     data = export_round(round_, fmt, with_identities=with_identities)
-    filename = export_filename(round_, fmt, with_identities)
+    filename = round_export_name(round_.id, fmt, with_identities)  # export_filename, in the reader's language
     return Response(data, mimetype=MEDIA_TYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "Cache-Control": "no-store"})

@@ -7,7 +7,7 @@ shows the protocol hash and the PDF.
 """
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from praktijktest.accounts.models import Role

@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from praktijktest.accounts.models import Role
 from praktijktest.extensions import db
+from praktijktest.file_names import preregistration_name
 from praktijktest.organisations.models import Municipality, Organisation
 from praktijktest.permissions import get_owned_or_404, roles_required
 from praktijktest.rounds import lock_views, material_views  # noqa: F401  (their routes are on the same blueprint)
@@ -25,8 +26,8 @@ from praktijktest.rounds.materials import round_profiles, round_templates
 from praktijktest.rounds.models import ALLOWED_TRANSITIONS, IllegalTransition, Round, RoundStatus
 from praktijktest.rounds.planning import evidence_plan, save_planning, saved_inputs
 from praktijktest.rounds.preregistration import awareness_warning, lock_problems, read_preregistration, sample_endpoint
-from praktijktest.rounds.tasks import next_task, round_tasks
 from praktijktest.rounds.services import RoundError, change_status, copy_round, create_round, round_counts, update_round
+from praktijktest.rounds.tasks import next_task, round_tasks
 
 READERS = (Role.COORDINATOR, Role.VIEWER)
 
@@ -158,7 +159,7 @@ def preregistration(round_id: int):
     from io import BytesIO
 
     return send_file(BytesIO(data), mimetype="application/pdf", as_attachment=True,
-                     download_name=_("preregistration-round-%(id)s.pdf", id=round_.id))
+                     download_name=preregistration_name(round_.id))
 
 
 def _render_detail(round_: Round, planning_form: PlanningForm | None = None, status_form: StatusForm | None = None):
@@ -176,8 +177,9 @@ def _render_detail(round_: Round, planning_form: PlanningForm | None = None, sta
     if is_coordinator:
         profiles, templates = list(round_profiles(round_)), list(round_templates(round_))
         context |= {
-            "profiles": profiles, "templates": templates, "action_form": ActionForm(), "status_form": status_form or StatusForm(),
-            "planning_form": planning_form or _planning_form(round_, plan), "lock_form": LockForm(),
+            "profiles": profiles, "templates": templates, "action_form": ActionForm(),
+            "status_form": status_form or StatusForm(), "lock_form": LockForm(),
+            "planning_form": planning_form or _planning_form(round_, plan),
             "problems": lock_problems(round_) if not round_.is_locked else [],
             "awareness_warning": awareness_warning(plan, round_.market) if plan and plan.can_flag is False else None,
         }

@@ -140,7 +140,7 @@ def test_coordinator_downloads(client, imported, db):
     assert xlsx.status_code == 200 and xlsx.get_data()[:2] == b"PK"
     named = client.post(f"/datasets/rounds/{round_.id}/export/identities", data={"format": "csv"})
     assert named.status_code == 200 and "Bakkerij 1" in named.get_data().decode("utf-8-sig")
-    assert 'filename="round-' in named.headers["Content-Disposition"]
+    assert 'filename="testronde-' in named.headers["Content-Disposition"]
     actions = db.session.scalars(db.select(AuditEvent.action).where(AuditEvent.object_id == str(round_.id)))
     assert {"round.import", "round.export", "round.export_identities"} <= set(actions)
 
