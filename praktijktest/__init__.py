@@ -99,6 +99,9 @@ def _register_blueprints(app: Flask) -> None:
     from praktijktest.schedule import views as schedule
 
     app.register_blueprint(schedule.bp)
+    from praktijktest import examples
+
+    app.register_blueprint(examples.bp)
 
 
 def _init_request_transaction(app: Flask) -> None:

@@ -61,6 +61,11 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "schedule.index": ({"coordinator"}, True),
     "schedule.remove": ({"coordinator"}, True),
     "schedule.download": ({"coordinator"}, True),
+    # Example import files: for the coordinators who import.
+    "examples.targets_csv": ({"coordinator"}, False),
+    "examples.targets_xlsx": ({"coordinator"}, False),
+    "examples.round_csv": ({"coordinator"}, False),
+    "examples.round_xlsx": ({"coordinator"}, False),
 }
 PUBLIC = {"accounts.login", "core.language", "static"}
 # Admins manage every organisation: for them "another organisation" is in reach.
