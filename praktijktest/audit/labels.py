@@ -72,6 +72,7 @@ FIELD_LABELS = {
     "is_awareness_only": _l("awareness only"), "power": _l("evidence planning"), "seed": _l("draw number"),
     "schedule_seed": _l("draw number of the schedule"), "sample_seed": _l("draw number of the sample"),
     "targets": _l("employers or landlords"), "targets_created": _l("added"), "targets_updated": _l("updated"),
+    "created": _l("added"), "updated": _l("updated"),
     "reference_rate": _l("expected rate, reference group"), "other_rate": _l("expected rate, other group"),
     "discordance": _l("tests with unequal treatment"), "alpha": _l("significance level"),
     "copied_from_id": _l("copied from round"), "source_protocol_sha256": _l("protocol hash of the source"),
@@ -92,6 +93,11 @@ class Change:
     field: str
     old: str | None
     new: str
+
+
+def action_known(code: str) -> bool:
+    """Known actions are told in words; their stored summary (English, for operators) is not shown."""
+    return code in ACTION_LABELS
 
 
 def action_label(code: str) -> str:
@@ -155,7 +161,7 @@ def readable_changes(changes) -> list[Change]:
 
 
 def _is_code_list(field: str) -> bool:
-    return field in ("targets", "targets_created", "targets_updated")
+    return field in ("targets", "targets_created", "targets_updated", "created", "updated")
 
 
 def _value(field: str, value) -> str:
@@ -195,6 +201,6 @@ def _shorten(text: str) -> str:
 
 def init_app(app) -> None:
     app.jinja_env.globals.update(
-        audit_action_label=action_label, audit_object_label=object_label, audit_actor_names=actor_names,
+        audit_action_label=action_label, audit_action_known=action_known, audit_object_label=object_label, audit_actor_names=actor_names,
         audit_object_names=object_names, audit_changes=readable_changes,
     )

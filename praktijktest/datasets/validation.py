@@ -37,7 +37,7 @@ OUTCOME_WORDS = {
     "invitation": ("uitnodiging", "uitgenodigd", "invitation", "invité", "invite", "uitnodiging_gesprek",
                    "uitnodiging_bezoek", "invitation_entretien", "invitation_visite"),
     "information_request": ("vraag_om_informatie", "vraag_om_meer_informatie", "informatievraag", "meer_info",
-                            "demande_d'information", "demande_d'informations", "demande_d_information",
+                            "demande_d'information", "demande_d'informations", "demande_d’information", "demande_d’informations", "demande_d_information",
                             "demande_de_renseignements"),
     "rejection": ("weigering", "afwijzing", "afgewezen", "geweigerd", "refus", "refusé", "refuse", "rejet"),
     "no_response": ("geen_reactie", "geen_antwoord", "geen_respons", "pas_de_réponse", "pas_de_reponse",

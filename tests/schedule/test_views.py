@@ -34,7 +34,7 @@ def test_generate_from_the_page_and_see_the_balance(client, login_as, planned_ro
     assert response.status_code == 302
     text = visible_text(client.get(url(round_)).get_data(as_text=True))
     assert "Balance report" in text and "Exactly balanced" in text
-    assert "8 tests, 16 applications; seed 11" in text
+    assert "8 tests, 16 applications; draw number 11" in text
     assert "Werkgever" not in text  # codes only on the page
     assert db.session.scalar(select(func.count(Test.id)).where(Test.round_id == round_.id)) == 8
 
@@ -129,4 +129,4 @@ def test_the_page_speaks_dutch(client, login_as, planned_round):
     round_ = planned_round(targets=4)
     client.post(url(round_), data=FORM)
     text = visible_text(client.get(url(round_)).get_data(as_text=True))
-    assert "Exact in evenwicht" in text and "Groep × sjabloon" in text
+    assert "Volledig in evenwicht" in text and "Groep × sjabloon" in text
