@@ -201,6 +201,7 @@ def _shorten(text: str) -> str:
 
 def init_app(app) -> None:
     app.jinja_env.globals.update(
-        audit_action_label=action_label, audit_action_known=action_known, audit_object_label=object_label, audit_actor_names=actor_names,
+        audit_action_label=action_label, audit_action_known=action_known, audit_object_label=object_label,
+        audit_actor_names=actor_names,
         audit_object_names=object_names, audit_changes=readable_changes,
     )
