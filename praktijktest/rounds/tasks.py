@@ -26,6 +26,7 @@ class Task:
     endpoint: str | None
     status: str
     anchor: str | None = None
+    short: str = ""  # the tab's label, short enough for a row of tabs on a phone
 
     @property
     def status_label(self) -> str:
@@ -42,6 +43,12 @@ def _labels(market: str) -> dict[str, object]:
         "planning": _l("Evidence planning"),
         "lock": _l("Check and lock the protocol"),
     }
+
+
+SHORT_LABELS = {
+    "design": _l("Design"), "profiles": _l("Profiles"), "templates": _l("Templates"), "sample": _l("Sample"),
+    "schedule": _l("Schedule"), "planning": _l("Evidence"), "lock": _l("Lock"),
+}
 
 
 def _endpoint(name: str) -> str | None:
@@ -75,8 +82,8 @@ def round_tasks(round_: Round) -> list[Task]:
         ("planning", "rounds.detail", status(planning_done), "planning-section"),
         ("lock", "rounds.lock", status(locked, _can_lock(round_)), None),
     ]
-    return [Task(key, str(labels[key]), endpoint, state, anchor) for key, endpoint, state, anchor in steps
-            if endpoint is not None]
+    return [Task(key, str(labels[key]), endpoint, state, anchor, str(SHORT_LABELS[key]))
+            for key, endpoint, state, anchor in steps if endpoint is not None]
 
 
 def _can_lock(round_: Round) -> bool:
