@@ -46,11 +46,9 @@ def index(round_id: int):
     count = _test_count(round_)
     if not form.is_submitted():
         _fill_defaults(form, round_)
-    if form.validate_on_submit():
-        if _generate(round_, form, count):
-            return redirect(url_for(".index", round_id=round_.id))
-    elif form.is_submitted():
-        flash(_("The schedule was not generated: correct the fields marked below."), "error")
+    # A form with errors gets the error summary of base.html, not a second banner.
+    if form.validate_on_submit() and _generate(round_, form, count):
+        return redirect(url_for(".index", round_id=round_.id))
     return _render(round_, form, count)
 
 

@@ -57,7 +57,11 @@ def test_bad_input_is_shown_not_a_500(client, login_as, planned_round):
     round_ = planned_round(targets=3)
     response = client.post(url(round_), data={**FORM, "lag_min": "4", "lag_max": "2", "start_date": "morgen"})
     text = visible_text(response.get_data(as_text=True))
-    assert response.status_code == 200 and "cannot be shorter" in text and "correct the fields" in text
+    assert response.status_code == 200 and "cannot be shorter" in text
+    # One summary at the top links to each field with a problem; no second banner says the same.
+    html = response.get_data(as_text=True)
+    assert 'href="#lag_max"' in html.split('class="error-summary"')[1].split("</div>")[0]
+    assert "correct the fields" not in text
 
 
 def test_refusal_from_the_service_is_flashed(client, login_as, planned_round):
