@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask, Response
 
-from praktijktest import errors, i18n, navigation, security
+from praktijktest import errors, form_errors, i18n, navigation, security
 from praktijktest.config import load_config
 from praktijktest.database import configure_sqlite
 from praktijktest.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -35,6 +35,10 @@ def create_app(config: dict | None = None) -> Flask:
     from praktijktest import maintenance
 
     maintenance.init_app(app)
+    form_errors.init_app(app)
+    from praktijktest.audit import labels as audit_labels
+
+    audit_labels.init_app(app)
     from praktijktest.cli import register_commands
 
     register_commands(app)
@@ -108,6 +112,9 @@ def _register_blueprints(app: Flask) -> None:
     from praktijktest.schedule import views as schedule
 
     app.register_blueprint(schedule.bp)
+    from praktijktest import examples
+
+    app.register_blueprint(examples.bp)
 
 
 def _init_request_transaction(app: Flask) -> None:

@@ -38,6 +38,7 @@ from datetime import date, datetime, timedelta
 from itertools import groupby
 
 import numpy as np
+from flask_babel import force_locale
 from sqlalchemy import insert, select, update
 
 from praktijktest.audit.services import record
@@ -192,7 +193,8 @@ def _planned_round(organisation: Organisation, design: Design, targets: int, kin
     draw_sample(round_, targets, seed=SEED, kinds=kinds, months_excluded=0)
     generate_schedule(round_, ScheduleSettings(start, lag_min=1, lag_max=3, tests_per_day=per_day, seed=SEED))
     save_planning(round_, design.planning)
-    lock_round(round_, awareness_confirmed=True)
+    with force_locale("nl_BE"):  # the demo's pre-registration PDF is in Dutch, like its users
+        lock_round(round_, awareness_confirmed=True)
     return round_
 
 

@@ -8,19 +8,33 @@ from werkzeug.exceptions import HTTPException
 
 from praktijktest.extensions import db
 
+# A heading that says what happened and a sentence that says what to do; the code stays in small print.
+TITLES = {
+    400: _l("The request could not be handled"),
+    403: _l("You do not have access to this page"),
+    404: _l("This page cannot be found"),
+    405: _l("This page cannot be used that way"),
+    413: _l("The file is too large"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong on our side"),
+}
 MESSAGES = {
-    400: _l("The request could not be understood."),
-    403: _l("You do not have access to this page."),
-    404: _l("This page does not exist, or it is not yours to see."),
-    405: _l("This page cannot be used that way."),
-    413: _l("The file is too large."),
-    429: _l("Too many attempts. Wait a moment and try again."),
-    500: _l("Something went wrong on our side. The error has been logged."),
+    400: _l("Go back, reload the page and try again."),
+    403: _l("Your role does not give access to it. If you need it, ask your coordinator or administrator."),
+    404: _l("The address may be mistyped, or the page belongs to another organisation. Check the address, "
+            "or start again from the start page."),
+    405: _l("Go back and use the buttons on the page."),
+    413: _l("Split the file into smaller files, or leave out columns you do not need, and upload it again."),
+    429: _l("Wait a minute and try again."),
+    500: _l("The error has been logged. Try again in a moment; if it happens again, tell your administrator "
+            "what you were doing."),
 }
 
 
 def _render(code: int, message=None):
-    return render_template("errors/error.html", code=code, message=message or MESSAGES.get(code, "")), code
+    title = TITLES.get(code, _l("Something went wrong"))
+    return render_template("errors/error.html", code=code, title=title,
+                           message=message or MESSAGES.get(code, "")), code
 
 
 def init_app(app: Flask) -> None:

@@ -47,13 +47,21 @@ def format_number(value: float | int | None, digits: int | None = None) -> str:
     return babel_format_decimal(value, format=pattern, locale=get_locale())
 
 
+# One date format per locale: day/month/year in tables, the month in words in text ("long").
+TABLE_DATE = {"nl": "dd/MM/yyyy", "fr": "dd/MM/yyyy", "en": "d MMM yyyy"}
+
+
 def format_when(value: datetime | date | None, style: str = "medium") -> str:
-    """A timestamp in Europe/Brussels time, in the locale's format."""
+    """A date or timestamp in Europe/Brussels time: 15/09/2025 14:30 in tables, 15 september 2025 in text."""
     if value is None:
         return "–"
+    language = get_locale().language if get_locale() else "en"
+    pattern = TABLE_DATE.get(language, TABLE_DATE["en"])
     if isinstance(value, datetime):
-        return format_datetime(as_utc(value), style)
-    return format_date(value, style)
+        if style == "long":
+            return f"{format_date(as_utc(value), 'long')}, {format_datetime(as_utc(value), 'HH:mm')}"
+        return format_datetime(as_utc(value), f"{pattern} HH:mm")
+    return format_date(value, "long" if style == "long" else pattern)
 
 
 def init_app(app: Flask) -> None:

@@ -26,6 +26,8 @@ from flask import current_app, has_app_context
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
+from praktijktest.encodings import UnknownEncoding, decode_text
+
 MAX_REPORTED_PROBLEMS = 50
 # Defaults of the reading limits; the app's configuration may set others.
 LIMITS = {
@@ -97,6 +99,7 @@ class Table:
     columns: list[str]
     rows: list[tuple[int, dict[str, str]]]
     problems: Problems = field(default_factory=Problems)
+    encoding: str | None = None  # the encoding a CSV was read in ("UTF-8", "Windows-1252"); None for XLSX
 
 
 def read_table(source: str | Path | IO[bytes], filename: str | None = None) -> Table:
@@ -143,10 +146,11 @@ def _reject(message: str, line: int | None = None) -> FileRejected:
 
 def _read_csv(data: bytes) -> Table:
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise _reject(_("the file is not UTF-8 text; save it as 'CSV UTF-8'"), line) from None
+        decoded = decode_text(data)  # UTF-8, or Excel's Windows-1252 after detection
+    except UnknownEncoding as error:
+        raise _reject(_("the file is not UTF-8 text and its encoding is not recognised; save it as 'CSV UTF-8'"),
+                      error.line) from None
+    text = decoded.text
     header_line = text.split("\n", 1)[0]
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -155,7 +159,7 @@ def _read_csv(data: bytes) -> Table:
     except StopIteration:
         raise _reject(_("the file is empty")) from None
     columns = _clean_header(header)
-    table = Table(columns, [])
+    table = Table(columns, [], encoding=decoded.encoding)
     counter = _Counter()
     try:
         for record in reader:

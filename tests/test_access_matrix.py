@@ -42,6 +42,7 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "rounds.edit": ({"coordinator"}, True),
     "rounds.planning": ({"coordinator"}, True),
     "rounds.lock": ({"coordinator"}, True),
+    "rounds.locked": ({"coordinator"}, True),
     "rounds.status": ({"coordinator"}, True),
     "rounds.copy": ({"coordinator"}, True),
     "rounds.preregistration": ({"coordinator", "viewer"}, True),
@@ -61,6 +62,11 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "schedule.index": ({"coordinator"}, True),
     "schedule.remove": ({"coordinator"}, True),
     "schedule.download": ({"coordinator"}, True),
+    # Example import files: for the coordinators who import.
+    "examples.targets_csv": ({"coordinator"}, False),
+    "examples.targets_xlsx": ({"coordinator"}, False),
+    "examples.round_csv": ({"coordinator"}, False),
+    "examples.round_xlsx": ({"coordinator"}, False),
 }
 PUBLIC = {"accounts.login", "core.language", "static"}
 # GET routes that answer an allowed user with a redirect rather than a page, and why:

@@ -61,6 +61,12 @@ class UserForm(FlaskForm):
 
 
 class NewUserForm(UserForm):
+    # No role chosen in advance: a new account must not become an administrator by a missed field.
+    role = SelectField(
+        _l("Role"), validators=[DataRequired(message=_l("Choose the role of the new account."))],
+        choices=[SelectChoice("", _l("Choose a role")),
+                 *(SelectChoice(r.value, label) for r, label in ROLE_LABELS.items())],
+    )
     password = PasswordField(
         _l("Initial password"),
         validators=[DataRequired(), Length(max=1024)],

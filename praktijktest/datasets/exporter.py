@@ -210,8 +210,3 @@ def export_round(round_: Round, fmt: str = "csv", *, with_identities: bool = Fal
     buffer = io.BytesIO()
     write_export(plan, fmt, buffer)
     return buffer.getvalue()
-
-
-def export_filename(round_: Round, fmt: str, with_identities: bool) -> str:
-    suffix = "-identities" if with_identities else ""
-    return f"round-{round_.id}{suffix}.{fmt}"

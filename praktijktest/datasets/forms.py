@@ -19,8 +19,8 @@ class _Checkboxes(SelectMultipleField):
 
 class ImportRoundForm(FlaskForm):
     file = FileField(_l("File (CSV or XLSX)"), validators=[FileRequired(_l("Choose a file."))],
-                     description=_l("One row per application sent, with at least the columns test_id, target, "
-                                    "group and outcome."))
+                     description=_l("One row per application sent; the columns are described below, "
+                                    "and the example files show them."))
     title = StringField(_l("Name of the round"), validators=[DataRequired(), Length(max=200)])
     market = RadioField(_l("Market"), choices=[SelectChoice(m.value, MARKET_LABELS[m]) for m in Market],
                         default=Market.LABOUR.value, validators=[DataRequired()])

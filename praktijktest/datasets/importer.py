@@ -8,9 +8,11 @@ row: 100,000 applications take a few seconds instead of a minute.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select, text
 
 from praktijktest.audit.services import record
@@ -65,6 +67,7 @@ class Preview:
     groups: list[tuple[str, int, bool]]  # label, applications, is reference
     attribute_columns: list[str]
     warnings: list[str] = field(default_factory=list)
+    encoding: str | None = None  # how a CSV was read: "UTF-8", "Windows-1252"; None for XLSX
 
     def to_dict(self) -> dict:
         return {
@@ -83,20 +86,21 @@ def check_file(source: IO[bytes] | str, filename: str, request: ImportRequest) -
     _check_request(request, problems)
     if problems:
         raise FileRejected(problems)
-    return plan, preview(plan, request)
+    return plan, replace(preview(plan, request), encoding=table.encoding)
 
 
 def _check_request(request: ImportRequest, problems: Problems) -> None:
     """The round's design is checked with the file, so that one run reports both."""
     if not request.title.strip():
-        problems.add(None, None, "the round needs a name")
+        problems.add(None, None, _("the round needs a name"))
     if request.market not in set(Market):
-        problems.add(None, None, f"unknown market {request.market!r}; use labour or housing")
+        problems.add(None, None, _("unknown market %(market)r; use labour or housing", market=request.market))
     if request.ground not in set(Ground):
-        problems.add(None, None, f"unknown ground {request.ground!r}; use one of {', '.join(Ground)}")
+        problems.add(None, None, _("unknown ground %(ground)r; use one of %(grounds)s", ground=request.ground,
+                                   grounds=", ".join(Ground)))
     unknown = sorted(set(request.positive_outcomes) - set(OUTCOMES))
     if unknown or not request.positive_outcomes:
-        problems.add(None, None, f"positive outcomes must be some of {', '.join(OUTCOMES)}")
+        problems.add(None, None, _("positive outcomes must be some of %(outcomes)s", outcomes=", ".join(OUTCOMES)))
 
 
 def preview(plan: Plan, request: ImportRequest) -> Preview:
@@ -107,10 +111,11 @@ def preview(plan: Plan, request: ImportRequest) -> Preview:
     groups += [(g, n, False) for g, n in sorted(counts.items()) if g != request.reference]
     warnings = []
     if plan.single_group_tests:
-        warnings.append(
-            f"{plan.single_group_tests} tests have applications of one group only: they count in the "
-            "group rates, not in the comparisons between groups."
-        )
+        warnings.append(ngettext(
+            "%(num)d test has applications of one group only: it counts in the group rates, not in the "
+            "comparisons between groups.",
+            "%(num)d tests have applications of one group only: they count in the group rates, not in the "
+            "comparisons between groups.", plan.single_group_tests))
     return Preview(len(plan), len(plan.test_target), len(plan.target_kind) - len(existing), len(existing),
                    groups, plan.attribute_columns, warnings)
 

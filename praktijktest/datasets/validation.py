@@ -31,6 +31,20 @@ DAY_FIRST_FORMATS = ("%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d-%m-%
 EMPTY: dict[str, str] = {}  # shared, never mutated
 # Checked on every row: plain frozensets, not enum lookups (100,000 rows).
 OUTCOME_SET = frozenset(OUTCOMES)
+# Outcomes as Flemish and francophone coordinators write them, after lower-casing and
+# turning spaces and dashes into underscores ("Geen reactie" -> "geen_reactie").
+OUTCOME_WORDS = {
+    "invitation": ("uitnodiging", "uitgenodigd", "invitation", "invité", "invite", "uitnodiging_gesprek",
+                   "uitnodiging_bezoek", "invitation_entretien", "invitation_visite"),
+    "information_request": ("vraag_om_informatie", "vraag_om_meer_informatie", "informatievraag", "meer_info",
+                            "demande_d'information", "demande_d'informations",
+                            "demande_d’information", "demande_d’informations", "demande_d_information",
+                            "demande_de_renseignements"),
+    "rejection": ("weigering", "afwijzing", "afgewezen", "geweigerd", "refus", "refusé", "refuse", "rejet"),
+    "no_response": ("geen_reactie", "geen_antwoord", "geen_respons", "pas_de_réponse", "pas_de_reponse",
+                    "aucune_réponse", "aucune_reponse", "sans_réponse", "sans_reponse"),
+}
+OUTCOME_ALIASES = {word: code for code, words in OUTCOME_WORDS.items() for word in words}
 KIND_SET = frozenset(k.value for k in TargetKind)
 
 
@@ -124,9 +138,11 @@ class _RowChecker:
                 add(line, column, _("the value is longer than %(limit)d characters", limit=limit))
         outcome = row["outcome"]
         if outcome not in OUTCOME_SET:
-            outcome = outcome.lower().replace(" ", "_")
+            outcome = outcome.strip().lower().replace(" ", "_").replace("-", "_")
+            outcome = OUTCOME_ALIASES.get(outcome, outcome)
         if outcome and outcome not in OUTCOME_SET:
-            add(line, "outcome", _("unknown outcome %(value)r; use one of %(choices)s", value=row["outcome"],
+            add(line, "outcome", _("unknown outcome “%(value)s”; write one of %(choices)s (or uitnodiging, "
+                                   "vraag om informatie, weigering, geen reactie)", value=row["outcome"],
                                    choices=", ".join(OUTCOMES)))
         self._check_test(line, row)
         plan = self.plan

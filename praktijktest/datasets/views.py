@@ -24,12 +24,13 @@ from flask_login import current_user
 from praktijktest.accounts.models import Role
 from praktijktest.extensions import db
 from praktijktest.maintenance import private_dir, sweep_uploads, write_private
+from praktijktest.file_names import round_export_name
 from praktijktest.organisations.models import Organisation
 from praktijktest.permissions import get_owned_or_404, roles_required
 from praktijktest.rounds.models import Round
 from praktijktest.tabular import MAX_REPORTED_PROBLEMS, FileRejected, Problems
 
-from .exporter import FORMATS, MEDIA_TYPES, export_filename, iter_csv, start_export, xlsx_tempfile
+from .exporter import FORMATS, MEDIA_TYPES, iter_csv, start_export, xlsx_tempfile
 from .forms import ConfirmImportForm, IdentitiesExportForm, ImportRoundForm
 from .importer import ImportRequest, check_file, import_plan
 
@@ -155,7 +156,7 @@ def _download(round_: Round, fmt: str, with_identities: bool) -> Response:
     if fmt not in FORMATS:
         fmt = "csv"
     plan = start_export(round_, fmt, with_identities=with_identities)
-    filename = export_filename(round_, fmt, with_identities)
+    filename = round_export_name(round_.id, fmt, with_identities)  # in the reader's language
     headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
     if fmt == "xlsx":
         return Response(_file_chunks(xlsx_tempfile(plan)), content_type=MEDIA_TYPES[fmt], headers=headers)

@@ -176,5 +176,6 @@ class TemplateForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     subject = StringField(_l("Subject"), validators=[Length(max=300)])
     body = TextAreaField(_l("Text"), description=_l(
-        "Placeholders: {{ profile.name }}, {{ profile.email }}, {{ profile.phone }}, {{ profile.<attribute> }}, "
-        "{{ listing.title }}, {{ listing.url }}, {{ listing.occupation }}."))
+        "Placeholders: {{ profile.name }}, {{ profile.email }}, {{ profile.phone }}, {{ listing.title }}, "
+        "{{ listing.url }}, {{ listing.occupation }}, and for any attribute of the profile its name, "
+        "for example {{ profile.age }}."))

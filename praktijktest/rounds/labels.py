@@ -44,6 +44,15 @@ STATUS_ACTIONS = {
 }
 
 
+def transition_message(error) -> str:
+    """An IllegalTransition in the reader's language, saying what to do."""
+    if error.code == "reason_required":
+        return str(_l("Write down why you cancel this round, then press the cancel button again."))
+    return str(_l("A round that is %(current)s cannot become %(wanted)s.",
+                  current=str(STATUS_LABELS.get(error.from_status, error.from_status)).lower(),
+                  wanted=str(STATUS_LABELS.get(error.to_status, error.to_status)).lower()))
+
+
 def label_functions() -> dict:
     """Template globals: market_label(value), ground_label(value), ... (the value itself when unknown)."""
     tables = {"market_label": MARKET_LABELS, "test_type_label": TEST_TYPE_LABELS, "ground_label": GROUND_LABELS,

@@ -8,11 +8,12 @@ with a readable message, which the forms show next to the field.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from jinja2 import StrictUndefined, TemplateError, nodes
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from sqlalchemy import func, select
 
@@ -104,11 +105,23 @@ def render_text(source: str, profile: dict, listing: dict) -> str:
     except TemplateProblem:
         raise
     except TemplateError as error:
-        raise TemplateProblem(_("The template cannot be rendered: %(error)s", error=error.message or error)) from error
+        raise TemplateProblem(readable_template_error(error)) from error
     except RecursionError:
         # Parsing and compiling recurse once per nesting level: thousands of brackets exhaust the stack.
         raise TemplateProblem(_("The template is nested too deeply: use fewer brackets and conditions inside "
                                 "each other.")) from None
+
+
+def readable_template_error(error: TemplateError) -> str:
+    """Jinja's English message ("'dict object' has no attribute 'x'") said in the reader's words."""
+    missing = re.search(r"has no attribute '([^']+)'", error.message or "")
+    if missing:
+        return _("The placeholder %(name)s does not exist: check its spelling, or give the profile an attribute "
+                 "with that name.", name=missing.group(1))
+    if isinstance(error, TemplateSyntaxError):
+        return _("The template has a writing error on line %(line)s: check that every {{ is closed by }}.",
+                 line=error.lineno)
+    return _("The template cannot be filled in: check its placeholders.")
 
 
 def render_template_for(template: Template, profile: Profile | None, listing=None) -> Rendered:

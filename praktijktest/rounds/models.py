@@ -69,7 +69,15 @@ DEFAULT_POSITIVE_OUTCOMES = ("invitation", "information_request")
 
 
 class IllegalTransition(ValueError):
-    """The round cannot move from its status to the one asked for."""
+    """The round cannot move from its status to the one asked for.
+
+    The message is English, for logs and the command line; `code` and the two
+    statuses let a page say it in the reader's language (rounds.labels).
+    """
+
+    def __init__(self, message: str, code: str, from_status: str, to_status: str) -> None:
+        super().__init__(message)
+        self.code, self.from_status, self.to_status = code, from_status, to_status
 
 
 class Round(db.Model):
@@ -152,10 +160,11 @@ class Round(db.Model):
         """Move to `status`, or raise IllegalTransition."""
         target = RoundStatus(status)
         if not self.can_transition_to(target):
-            raise IllegalTransition(f"A round cannot go from {self.status} to {target}.")
+            raise IllegalTransition(f"A round cannot go from {self.status} to {target}.", "not_allowed",
+                                    self.status, target)
         if target == RoundStatus.CANCELLED:
             if not (reason and reason.strip()):
-                raise IllegalTransition("Cancelling a round needs a reason.")
+                raise IllegalTransition("Cancelling a round needs a reason.", "reason_required", self.status, target)
             self.cancel_reason = reason.strip()
         if target == RoundStatus.READY:
             self.locked_at = utcnow()

@@ -15,23 +15,19 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from praktijktest.accounts.models import Role
 from praktijktest.extensions import db
+from praktijktest.file_names import preregistration_name
 from praktijktest.organisations.models import Municipality, Organisation
 from praktijktest.permissions import get_owned_or_404, roles_required
-from praktijktest.rounds import material_views  # noqa: F401  (its routes are on the same blueprint)
+from praktijktest.rounds import lock_views, material_views  # noqa: F401  (their routes are on the same blueprint)
 from praktijktest.rounds.blueprint import bp
 from praktijktest.rounds.forms import MAX_GROUND_ROWS, ActionForm, LockForm, PlanningForm, RoundForm, StatusForm
-from praktijktest.rounds.labels import STATUS_ACTIONS, label_functions
+from praktijktest.rounds.labels import STATUS_ACTIONS, label_functions, transition_message
 from praktijktest.rounds.materials import round_profiles, round_templates
-from praktijktest.rounds.models import ALLOWED_TRANSITIONS, Round, RoundStatus
+from praktijktest.rounds.models import ALLOWED_TRANSITIONS, IllegalTransition, Round, RoundStatus
 from praktijktest.rounds.planning import evidence_plan, save_planning, saved_inputs
-from praktijktest.rounds.preregistration import (
-    awareness_warning,
-    lock_problems,
-    lock_round,
-    read_preregistration,
-    sample_endpoint,
-)
+from praktijktest.rounds.preregistration import awareness_warning, lock_problems, read_preregistration, sample_endpoint
 from praktijktest.rounds.services import RoundError, change_status, copy_round, create_round, round_counts, update_round
+from praktijktest.rounds.tasks import next_task, round_tasks
 
 READERS = (Role.COORDINATOR, Role.VIEWER)
 
@@ -39,6 +35,11 @@ READERS = (Role.COORDINATOR, Role.VIEWER)
 @bp.app_context_processor
 def _round_labels() -> dict:
     return label_functions()
+
+
+# Globals, not context: the round_tabs and next_step macros are imported without context.
+bp.add_app_template_global(round_tasks, "round_tasks")
+bp.add_app_template_global(next_task, "next_task")
 
 
 @bp.route("/")
@@ -112,22 +113,6 @@ def planning(round_id: int):
     return redirect(url_for(".detail", round_id=round_.id, _anchor="planning"))
 
 
-@bp.route("/<int:round_id>/lock", methods=["POST"])
-@roles_required(Role.COORDINATOR)
-def lock(round_id: int):
-    round_ = get_owned_or_404(Round, round_id)
-    form = LockForm()
-    if form.validate_on_submit():
-        try:
-            lock_round(round_, awareness_confirmed=form.is_awareness_only.data,
-                       expected_version=form.version.data or None)
-        except RoundError as error:
-            flash(str(error), "error")
-        else:
-            flash(_("The protocol is locked and pre-registered."), "success")
-    return redirect(url_for(".detail", round_id=round_.id))
-
-
 @bp.route("/<int:round_id>/status", methods=["POST"])
 @roles_required(Role.COORDINATOR)
 def status(round_id: int):
@@ -135,13 +120,19 @@ def status(round_id: int):
     form = StatusForm()
     if not form.validate_on_submit() or form.status.data not in set(RoundStatus):
         flash(_("Choose one of the buttons to change the status."), "error")
-    else:
-        try:
-            change_status(round_, form.status.data, reason=form.reason.data)
-        except (RoundError, ValueError) as error:
-            flash(_("The status cannot change: %(reason)s", reason=error), "error")
-        else:
-            flash(_("Status changed."), "success")
+        return redirect(url_for(".detail", round_id=round_.id))
+    try:
+        change_status(round_, form.status.data, reason=form.reason.data)
+    except IllegalTransition as error:
+        if error.code != "reason_required":
+            flash(transition_message(error), "error")
+            return redirect(url_for(".detail", round_id=round_.id))
+        form.reason.errors = [transition_message(error)]  # shown at the field, by the cancel button
+        return _render_detail(round_, status_form=form)
+    except (RoundError, ValueError) as error:
+        flash(_("The status cannot change: %(reason)s", reason=error), "error")
+        return redirect(url_for(".detail", round_id=round_.id))
+    flash(_("Status changed."), "success")
     return redirect(url_for(".detail", round_id=round_.id))
 
 
@@ -168,10 +159,10 @@ def preregistration(round_id: int):
     from io import BytesIO
 
     return send_file(BytesIO(data), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"preregistration-round-{round_.id}.pdf")
+                     download_name=preregistration_name(round_.id))
 
 
-def _render_detail(round_: Round, planning_form: PlanningForm | None = None):
+def _render_detail(round_: Round, planning_form: PlanningForm | None = None, status_form: StatusForm | None = None):
     is_coordinator = current_user.role == Role.COORDINATOR
     plan, plan_error = _plan(round_)
     context = {
@@ -186,8 +177,9 @@ def _render_detail(round_: Round, planning_form: PlanningForm | None = None):
     if is_coordinator:
         profiles, templates = list(round_profiles(round_)), list(round_templates(round_))
         context |= {
-            "profiles": profiles, "templates": templates, "action_form": ActionForm(), "status_form": StatusForm(),
-            "planning_form": planning_form or _planning_form(round_, plan), "lock_form": LockForm(),
+            "profiles": profiles, "templates": templates, "action_form": ActionForm(),
+            "status_form": status_form or StatusForm(), "lock_form": LockForm(),
+            "planning_form": planning_form or _planning_form(round_, plan),
             "problems": lock_problems(round_) if not round_.is_locked else [],
             "awareness_warning": awareness_warning(plan, round_.market) if plan and plan.can_flag is False else None,
         }

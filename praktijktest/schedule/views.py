@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from praktijktest.accounts.models import Role
 from praktijktest.extensions import db
 from praktijktest.fieldwork.models import Application, Test
+from praktijktest.file_names import schedule_name
 from praktijktest.pagination import requested_page
 from praktijktest.permissions import get_owned_or_404, roles_required
 from praktijktest.rounds.models import Round
@@ -46,11 +47,9 @@ def index(round_id: int):
     count = _test_count(round_)
     if not form.is_submitted():
         _fill_defaults(form, round_)
-    if form.validate_on_submit():
-        if _generate(round_, form, count):
-            return redirect(url_for(".index", round_id=round_.id))
-    elif form.is_submitted():
-        flash(_("The schedule was not generated: correct the fields marked below."), "error")
+    # A form with errors gets the error summary of base.html, not a second banner.
+    if form.validate_on_submit() and _generate(round_, form, count):
+        return redirect(url_for(".index", round_id=round_.id))
     return _render(round_, form, count)
 
 
@@ -89,7 +88,7 @@ def download(round_id: int):
     record_identity_view(list({t.target_id: t.target for t in tests}.values()), "schedule.csv", round_.organisation_id)
     # A byte-order mark, so that spreadsheet programs read the accents as UTF-8.
     return Response("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename=schedule-round-{round_.id}.csv"})
+                    headers={"Content-Disposition": f"attachment; filename={schedule_name(round_.id)}"})
 
 
 def _generate(round_: Round, form: ScheduleForm, count: int) -> bool:

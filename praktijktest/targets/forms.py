@@ -16,7 +16,7 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from praktijktest.targets.models import TargetKind
 
@@ -52,6 +52,23 @@ class TargetForm(FlaskForm):
     is_contractor = BooleanField(_l("Contractor bound by the non-discrimination clause"))
     contract_reference = StringField(_l("Contract reference"), validators=[Optional(), Length(max=200)])
     version = HiddenField()
+
+    # The service checks these too; checking them here puts each message at its
+    # own field, all at once, instead of one page banner after the other.
+    def validate_enterprise_number(self, field) -> None:
+        from praktijktest.targets.services import enterprise_number_problem
+
+        problem = enterprise_number_problem(field.data) if (field.data or "").strip() else None
+        if problem:
+            raise ValidationError(problem[:1].upper() + problem[1:] + ".")
+
+    def validate_nace_code(self, field) -> None:
+        from praktijktest.targets.services import TargetError, normalise_nace
+
+        try:
+            normalise_nace(field.data)
+        except TargetError as error:
+            raise ValidationError(str(error)) from None
 
     def set_municipalities(self, municipalities) -> None:
         self.municipality_id.choices = [SelectChoice("", _l("Not one of these"))] + [

@@ -40,7 +40,8 @@ def upload():
         try:
             if suffix not in ALLOWED_SUFFIXES:
                 raise _rejected(_("choose a CSV or XLSX file"))
-            plan = plan_import(_organisation(), read_table_bytes(data, upload_file.filename))
+            table = read_table_bytes(data, upload_file.filename)
+            plan = plan_import(_organisation(), table)
         except FileRejected as error:
             problems = error.problems
         else:
@@ -52,7 +53,7 @@ def upload():
             record_identity_view([row.existing for row in plan.rows[:PREVIEW_ROWS] if row.existing], "import preview")
             return render_template(
                 "targets/import_preview.html", plan=plan, rows=plan.rows[:PREVIEW_ROWS], kinds=KIND_LABELS,
-                form=ConfirmImportForm(token=stored.path), filename=upload_file.filename,
+                form=ConfirmImportForm(token=stored.path), filename=upload_file.filename, encoding=table.encoding,
             )
     return render_template("targets/import.html", form=form, problems=problems, columns=COLUMNS)
 

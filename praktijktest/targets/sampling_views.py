@@ -1,7 +1,9 @@
 """The sample page of a round: draw (or redraw) its targets from the registry.
 
-Coordinator only; only while the round is a draft. The page shows codes
-and strata, never names: the sample is about the frame, not identities.
+Coordinator only; only while the round is a draft. The drawn list shows
+each code with its name and a link, because a coordinator checks a sample
+by recognising the employers in it; coordinators may see identities, and
+the page is recorded as an identity view like the registry.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from praktijktest.rounds.models import Round, RoundTarget
 from praktijktest.targets.forms import KIND_LABELS, SampleForm
 from praktijktest.targets.models import Target
 from praktijktest.targets.sampling import SamplingError, default_kinds, draw_sample, stored_summary
+from praktijktest.targets.services import record_identity_view
 
 bp = Blueprint("sampling", __name__, url_prefix="/rounds")
 
@@ -44,9 +47,10 @@ def sample(round_id: int):
     elif form.is_submitted() and round_.is_locked:
         flash(_("The round's protocol is locked: its sample can no longer change."), "error")
     drawn = db.session.execute(
-        select(RoundTarget.stratum, Target.code).join(Target, Target.id == RoundTarget.target_id)
+        select(RoundTarget.stratum, Target).join(Target, Target.id == RoundTarget.target_id)
         .where(RoundTarget.round_id == round_.id).order_by(RoundTarget.stratum, Target.code)
     ).all()
+    record_identity_view([target for _stratum, target in drawn], "sample", round_.organisation_id)
     # The round pages are another feature's; link back when they are installed.
     round_url = url_for("rounds.detail", round_id=round_.id) if "rounds.detail" in current_app.view_functions else None
     return render_template("targets/sample.html", round=round_, form=form, summary=summary, drawn=drawn,

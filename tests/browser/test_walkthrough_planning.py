@@ -1,9 +1,11 @@
 """End-to-end walkthrough: a coordinator plans a round in the Dutch interface, as a new user would.
 
-Create a round from scratch, add profiles and templates, import targets from
-a CSV file, draw the sample, generate the schedule, read the balance report
-and the planning warning, lock the protocol, and open the pre-registration
-PDF. Every page passes axe; `-s` prints what the coordinator saw at each step.
+Create a round from scratch, follow the task list at the top of its page:
+add profiles and templates, import targets from a CSV file, draw the
+sample, generate the schedule, read the balance report and the planning
+warning, check everything on the check-before-locking page, lock the
+protocol, and open the pre-registration PDF from the confirmation page.
+Every page passes axe; `-s` prints what the coordinator saw at each step.
 """
 from __future__ import annotations
 
@@ -96,6 +98,13 @@ def generate_schedule(page) -> str:
     return page.locator("main [role=status]").first.inner_text()
 
 
+def task_statuses(page) -> dict[str, str]:
+    """The round page's task list, as {step: status}."""
+    tasks = page.locator("ol.task-list li")
+    return {tasks.nth(i).locator(".task-name").inner_text(): tasks.nth(i).locator(".task-status").inner_text()
+            for i in range(tasks.count())}
+
+
 def test_coordinator_plans_a_round_from_scratch(open_page, live_server, tmp_path):
     suffix = uuid.uuid4().hex[:6]
     csv_path = tmp_path / "werkgevers.csv"
@@ -109,6 +118,14 @@ def test_coordinator_plans_a_round_from_scratch(open_page, live_server, tmp_path
     round_id = create_round(page, f"Arbeidsmarkt wandeling {suffix}")
     step(f"created round {round_id}: {page.locator('main h1').inner_text()}")
     violations += axe_violations(page)
+    tasks = task_statuses(page)
+    step(f"task list: {tasks}")
+    assert tasks["Opzet van de testronde"] == "Klaar" and tasks["Profielen (de fictieve kandidaten)"] == "Te doen"
+    assert tasks["Controleren en het protocol vastleggen"] == "Kan nog niet"
+    # The task list links to the first step that is left, and each step's page to the next.
+    follow(page, f"ol.task-list a[href='/rounds/{round_id}/profiles']")
+    assert page.locator(f"nav.round-tabs a[aria-current=page][href='/rounds/{round_id}/profiles']").count() == 1
+    assert page.locator(f"p.next-step a[href='/rounds/{round_id}/templates']").count() == 1
 
     add_profiles_and_templates(page, round_id)
     step("added 2 profiles (one per group) and 2 templates")
@@ -119,15 +136,15 @@ def test_coordinator_plans_a_round_from_scratch(open_page, live_server, tmp_path
     violations += axe_violations(page)
 
     page.goto(f"/rounds/{round_id}")
-    follow(page, f"main a[href='/rounds/{round_id}/sample']")
+    assert task_statuses(page)["Profielen (de fictieve kandidaten)"] == "Klaar"
+    follow(page, f"ol.task-list a[href='/rounds/{round_id}/sample']")
     page.fill("#size", "12")
     page.fill("#seed", "2026")
     assert submit(page).status == 200
     step(f"sample: {page.locator('main [role=status]').first.inner_text()}")
     violations += axe_violations(page)
 
-    page.goto(f"/rounds/{round_id}")
-    follow(page, f"main a[href='/rounds/{round_id}/schedule']")
+    follow(page, f"p.next-step a[href='/rounds/{round_id}/schedule']")  # the sample page's next step
     violations += axe_violations(page)
     flash = generate_schedule(page)
     step(f"schedule: {flash}")
@@ -156,11 +173,18 @@ def test_coordinator_plans_a_round_from_scratch(open_page, live_server, tmp_path
     step(f"planning warning: {warning.inner_text()}")
     violations += axe_violations(page)
 
+    assert task_statuses(page)["Controleren en het protocol vastleggen"] == "Te doen"
+    follow(page, f"ol.task-list a[href='/rounds/{round_id}/lock']")
+    check = page.locator("main").inner_text()
+    assert "niet ongedaan maken" in check and "Uitnodigingen afzeggen." in check  # final, and shows the protocol
+    step("check before locking: " + " | ".join(page.locator("main h2").all_inner_texts()))
+    violations += axe_violations(page)
     page.check("#is_awareness_only")
     submit(page, "form[action$='/lock'] button[type=submit]")
+    assert page.url.endswith(f"/rounds/{round_id}/locked")
     sha = page.locator("#prereg-heading + p code").inner_text()
-    assert len(sha) == 64
-    step(f"locked; protocol SHA-256 {sha}")
+    assert len(sha) == 64 and page.locator("main a[href$='/preregistration.pdf']").count() == 1
+    step(f"locked; confirmation page shows the protocol SHA-256 {sha} and the PDF")
     violations += axe_violations(page)
 
     pdf = page.request.get(f"/rounds/{round_id}/preregistration.pdf")

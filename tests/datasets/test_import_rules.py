@@ -38,7 +38,7 @@ def _rejected(cli, org, table_counts, path, reference="belgian") -> list[str]:
 
 
 @pytest.mark.parametrize(("row", "expected"), [
-    ("t9,Garage,belgian,maybe,Jan,", "line 8, column outcome: unknown outcome 'maybe'"),
+    ("t9,Garage,belgian,maybe,Jan,", "line 8, column outcome: unknown outcome “maybe”"),
     ("t9,,belgian,invitation,Jan,", "line 8, column target: a value is required here"),
     ("t9,Garage,,invitation,Jan,", "line 8, column group: a value is required here"),
     ("t9,Garage,belgian,,Jan,", "line 8, column outcome: a value is required here"),
@@ -83,7 +83,7 @@ def test_one_bad_row_among_thousands_imports_nothing(cli, org, table_counts, tmp
     result = _import(cli, org, path)
     assert result.exit_code == 2
     assert table_counts() == before
-    assert "line 3459, column outcome: unknown outcome 'no_reply'" in result.stderr
+    assert "line 3459, column outcome: unknown outcome “no_reply”" in result.stderr
     assert result.stderr.count("line ") == 1
 
 

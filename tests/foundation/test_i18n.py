@@ -1,7 +1,7 @@
 """Dutch by default, French and English on request, numbers in the locale's format."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -25,7 +25,11 @@ def test_numbers_and_dates_in_dutch(app):
         assert format_number(83643) == "83.643"
         assert format_number(0.0320, digits=4) == "0,0320"
         # Stored in UTC, shown in Brussels time (summer: UTC+2).
-        assert format_when(datetime(2026, 7, 1, 10, 0, tzinfo=UTC)) == "1 jul 2026, 12:00:00"
+        assert format_when(datetime(2026, 7, 1, 10, 0, tzinfo=UTC)) == "01/07/2026 12:00"
+        # One format per locale (WORDING.md): day/month/year in tables, the month in words in text.
+        assert format_when(date(2025, 9, 15)) == "15/09/2025"
+        assert format_when(date(2025, 9, 15), "long") == "15 september 2025"
+        assert format_when(datetime(2026, 7, 1, 10, 0, tzinfo=UTC), "long") == "1 juli 2026, 12:00"
         assert format_percent(None) == "–"
 
 

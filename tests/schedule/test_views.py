@@ -34,7 +34,7 @@ def test_generate_from_the_page_and_see_the_balance(client, login_as, planned_ro
     assert response.status_code == 302
     text = visible_text(client.get(url(round_)).get_data(as_text=True))
     assert "Balance report" in text and "Exactly balanced" in text
-    assert "8 tests, 16 applications; seed 11" in text
+    assert "8 tests, 16 applications; draw number 11" in text
     assert "Werkgever" not in text  # codes only on the page
     assert db.session.scalar(select(func.count(Test.id)).where(Test.round_id == round_.id)) == 8
 
@@ -57,7 +57,11 @@ def test_bad_input_is_shown_not_a_500(client, login_as, planned_round):
     round_ = planned_round(targets=3)
     response = client.post(url(round_), data={**FORM, "lag_min": "4", "lag_max": "2", "start_date": "morgen"})
     text = visible_text(response.get_data(as_text=True))
-    assert response.status_code == 200 and "cannot be shorter" in text and "correct the fields" in text
+    assert response.status_code == 200 and "cannot be shorter" in text
+    # One summary at the top links to each field with a problem; no second banner says the same.
+    html = response.get_data(as_text=True)
+    assert 'href="#lag_max"' in html.split('class="error-summary"')[1].split("</div>")[0]
+    assert "correct the fields" not in text
 
 
 def test_refusal_from_the_service_is_flashed(client, login_as, planned_round):
@@ -129,7 +133,7 @@ def test_the_page_speaks_dutch(client, login_as, planned_round):
     round_ = planned_round(targets=4)
     client.post(url(round_), data=FORM)
     text = visible_text(client.get(url(round_)).get_data(as_text=True))
-    assert "Exact in evenwicht" in text and "Groep × sjabloon" in text
+    assert "Volledig in evenwicht" in text and "Groep × sjabloon" in text
 
 
 def test_csv_names_targets_so_only_a_post_with_csrf_gives_it(app, client, login_as, planned_round, monkeypatch):

@@ -5,10 +5,12 @@ from datetime import timedelta
 
 import pytest
 
+from praktijktest.audit.models import AuditEvent
 from praktijktest.extensions import db
 from praktijktest.fieldwork.models import Application, Test
 from praktijktest.rounds.models import RoundTarget
 from praktijktest.rounds.services import GroundSpec, create_round
+from praktijktest.targets.models import Target
 from praktijktest.targets.sampling import SamplingError, allocate, draw_sample, stored_summary
 from praktijktest.timeutil import utcnow
 from tests.conftest import visible_text
@@ -172,9 +174,14 @@ def test_the_sample_page(client, coordinator, round_, registry):
     assert response.status_code == 302
     text = visible_text(client.get(f"/rounds/{round_.id}/sample").get_data(as_text=True))
     assert "12 of 60 eligible targets drawn with seed 42" in text
-    assert "Bouw" in text and "Bouw 1" not in text  # codes and strata, never names
     db.session.refresh(round_)
     assert round_.sampling_seed == 42 and len(drawn_ids(round_)) == 12
+    # Coordinators check a sample by its names: each drawn target with its name and a link, audited.
+    drawn = [db.session.get(Target, target_id) for target_id in drawn_ids(round_)]
+    html = client.get(f"/rounds/{round_.id}/sample").get_data(as_text=True)
+    assert all(f'href="/targets/{t.id}"' in html and t.name in html for t in drawn)
+    views = db.session.scalars(db.select(AuditEvent).filter_by(action="target.identity_view")).all()
+    assert any(event.changes == {"view": "sample", "count": 12} for event in views)
 
 
 def test_the_sample_page_refuses_a_locked_round(client, coordinator, round_, registry):
