@@ -70,8 +70,8 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
 }
 PUBLIC = {"accounts.login", "core.language", "static"}
 # GET routes that answer an allowed user with a redirect rather than a page, and why:
-# the pre-registration of a round that is not locked yet sends back to the round.
-GET_REDIRECTS = {"rounds.preregistration"}
+# the pre-registration and the lock confirmation of a round that is not locked yet send back to the round.
+GET_REDIRECTS = {"rounds.preregistration", "rounds.locked"}
 # Admins manage every organisation: for them "another organisation" is in reach.
 CROSS_ORGANISATION_ROLES = {"admin"}
 
