@@ -40,6 +40,10 @@ def deferred_begin() -> Iterator[None]:
         _deferred.reset(token)
 
 
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 def configure_sqlite(engine: Engine) -> None:
     """WAL, a busy timeout, enforced foreign keys and real SAVEPOINTs on SQLite."""
     if engine.dialect.name != "sqlite":
@@ -59,6 +63,9 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        # SQLite's own lower() folds ASCII only, so a search for "émile" missed "Émile";
+        # Python's folds every letter, as PostgreSQL's ILIKE does.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
