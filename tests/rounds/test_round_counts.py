@@ -47,7 +47,8 @@ def test_counts_follow_inserts_and_every_kind_of_delete(db, org):
     db.session.delete(tests[0])  # the ORM deletes the applications first, then the test
     db.session.delete(tests[1].applications[0])
     db.session.flush()
-    assert round_counts([first.id])[first.id] == _counted(db, first.id) == {"targets": 1, "tests": 4, "applications": 15}
+    expected = {"targets": 1, "tests": 4, "applications": 15}
+    assert round_counts([first.id])[first.id] == _counted(db, first.id) == expected
 
     # A bulk delete of the tests alone: the database cascades their applications away.
     db.session.execute(delete(Test).where(Test.round_id == first.id))
