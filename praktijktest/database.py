@@ -31,7 +31,8 @@ def deferred_begin() -> Iterator[None]:
 
     For long work that never writes, such as streaming an export after the
     request committed: it then reads from its snapshot without holding the
-    write lock that every other request waits for. A write inside fails.
+    write lock that every other request waits for. It must not write: a write
+    there can meet SQLITE_BUSY_SNAPSHOT again.
     """
     token = _deferred.set(True)
     try:
