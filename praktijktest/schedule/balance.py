@@ -60,16 +60,20 @@ class BalanceReport:
 
 
 def _cell_counts(round_id: int) -> list:
-    """(group, profile, template, send order, applications): one row per combination, counted by the database."""
-    return db.session.execute(
-        select(RoundGroup.label, Profile.name, Template.name, Application.send_order, func.count())
-        .join(Test, Application.test_id == Test.id)
-        .join(RoundGroup, Application.group_id == RoundGroup.id)
-        .outerjoin(Profile, Application.profile_id == Profile.id)
-        .outerjoin(Template, Application.template_id == Template.id)
-        .where(Test.round_id == round_id)
-        .group_by(RoundGroup.label, Profile.name, Template.name, Application.send_order)
+    """(group, profile, template, send order, applications): one row per combination, counted by the database.
+
+    Grouped by ids on the application rows alone; the few names are looked up afterwards.
+    """
+    cells = db.session.execute(
+        select(Application.group_id, Application.profile_id, Application.template_id, Application.send_order,
+               func.count())
+        .join(Test, Application.test_id == Test.id).where(Test.round_id == round_id)
+        .group_by(Application.group_id, Application.profile_id, Application.template_id, Application.send_order)
     ).all()
+    groups = dict(db.session.execute(select(RoundGroup.id, RoundGroup.label).where(RoundGroup.round_id == round_id)).all())
+    profiles = dict(db.session.execute(select(Profile.id, Profile.name).where(Profile.round_id == round_id)).all())
+    templates = dict(db.session.execute(select(Template.id, Template.name).where(Template.round_id == round_id)).all())
+    return [(groups.get(g), profiles.get(p), templates.get(t), order, n) for g, p, t, order, n in cells]
 
 
 def _labels(values, weights: np.ndarray) -> np.ndarray:
