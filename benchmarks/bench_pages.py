@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from benchmarks.organisation import COORDINATOR, PASSWORD
 
 ROOT = Path(__file__).resolve().parents[1]
-REQUESTS = int(os.environ.get("BENCH_REQUESTS", 25))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", 20))
 WARMUP = 3
 SCHEMA = "bench_pages"
 GOAL_SECONDS = 0.100
