@@ -15,7 +15,12 @@ class AuditEvent(db.Model):
     """Append-only: the database itself refuses UPDATE and DELETE (see the migration)."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_org_created", "organisation_id", "created_at"),)
+    # One index per filter of the audit log page, each ordered by time as the page is.
+    __table_args__ = (
+        Index("ix_audit_event_org_created", "organisation_id", "created_at"),
+        Index("ix_audit_event_org_action_created", "organisation_id", "action", "created_at"),
+        Index("ix_audit_event_org_object", "organisation_id", "object_type", "object_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -125,6 +125,10 @@ class Round(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     version: Mapped[int] = mapped_column(default=1)
+    # Kept by database triggers on test and application (migration scale_page_costs), so that
+    # the round pages read two numbers instead of counting every application. Never set them here.
+    test_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    application_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     organisation: Mapped[Organisation] = relationship()
     grounds: Mapped[list[RoundGround]] = relationship(

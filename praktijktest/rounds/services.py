@@ -193,20 +193,21 @@ def transition(round_: Round, status: str, *, reason: str | None = None) -> Roun
 
 
 def round_counts(round_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    """Targets, tests and applications per round, in three grouped queries."""
-    from praktijktest.fieldwork.models import Application, Test
+    """Targets, tests and applications per round: two stored counts and one indexed count of the sample."""
     from praktijktest.rounds.models import RoundTarget
 
     counts = {rid: {"targets": 0, "tests": 0, "applications": 0} for rid in round_ids}
-    queries = {
-        "targets": select(RoundTarget.round_id, func.count()).group_by(RoundTarget.round_id),
-        "tests": select(Test.round_id, func.count()).group_by(Test.round_id),
-        "applications": select(Test.round_id, func.count(Application.id)).join(Application.test)
-        .group_by(Test.round_id),
-    }
-    for name, query in queries.items():
-        for round_id, n in db.session.execute(query.where(query.selected_columns[0].in_(round_ids))):
-            counts[round_id][name] = n
+    if not round_ids:
+        return counts
+    # Columns, not Round objects: an object already in the session may predate the triggers' update.
+    stored = db.session.execute(
+        select(Round.id, Round.test_count, Round.application_count).where(Round.id.in_(round_ids))
+    )
+    for round_id, tests, applications in stored:
+        counts[round_id].update(tests=tests, applications=applications)
+    drawn = select(RoundTarget.round_id, func.count()).where(RoundTarget.round_id.in_(round_ids))
+    for round_id, n in db.session.execute(drawn.group_by(RoundTarget.round_id)):
+        counts[round_id]["targets"] = n
     return counts
 
 

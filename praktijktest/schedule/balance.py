@@ -2,8 +2,8 @@
 
 The counts and the chi-square test of independence come from the
 statistics engine (analysis.balance.balance_check), so that the schedule
-page and the round analysis use one and the same check. Here we only read
-the applications and add the largest imbalance: within each row of a
+page and the round analysis use one and the same check. Here the database
+counts the applications per combination and we add the largest imbalance: within each row of a
 table the counts should be equal, so the spread max - min of a row is 0
 when the design is exactly balanced.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from analysis.balance import balance_check
 from analysis.result import BalanceCheck
@@ -59,39 +59,54 @@ class BalanceReport:
         return {g: (row[column] if column is not None else 0) for g, row in table.rows}
 
 
-def _application_rows(round_id: int) -> list:
-    return db.session.execute(
-        select(Application.test_id, RoundGroup.label, Profile.name, Template.name, Application.send_order)
-        .join(Test, Application.test_id == Test.id)
-        .join(RoundGroup, Application.group_id == RoundGroup.id)
-        .outerjoin(Profile, Application.profile_id == Profile.id)
-        .outerjoin(Template, Application.template_id == Template.id)
-        .where(Test.round_id == round_id)
+def _cell_counts(round_id: int) -> list:
+    """(group, profile, template, send order, applications): one row per combination, counted by the database.
+
+    Grouped by ids on the application rows alone; the few names are looked up afterwards.
+    """
+    cells = db.session.execute(
+        select(Application.group_id, Application.profile_id, Application.template_id, Application.send_order,
+               func.count())
+        .join(Test, Application.test_id == Test.id).where(Test.round_id == round_id)
+        .group_by(Application.group_id, Application.profile_id, Application.template_id, Application.send_order)
     ).all()
+    groups = dict(db.session.execute(select(RoundGroup.id, RoundGroup.label).where(RoundGroup.round_id == round_id)).all())
+    profiles = dict(db.session.execute(select(Profile.id, Profile.name).where(Profile.round_id == round_id)).all())
+    templates = dict(db.session.execute(select(Template.id, Template.name).where(Template.round_id == round_id)).all())
+    return [(groups.get(g), profiles.get(p), templates.get(t), order, n) for g, p, t, order, n in cells]
 
 
-def _labels(values) -> np.ndarray:
-    return np.array(["" if v is None else str(v) for v in values], dtype=str)
+def _labels(values, weights: np.ndarray) -> np.ndarray:
+    """One label per application, from one label per counted combination."""
+    return np.repeat(np.array(["" if v is None else str(v) for v in values], dtype=str), weights)
 
 
 def schedule_balance(round_: Round) -> BalanceReport | None:
-    """The balance report of the round's current schedule, or None when it has no applications."""
-    rows = _application_rows(round_.id)
-    if not rows:
+    """The balance report of a planned round's schedule; None for imported rounds and empty schedules.
+
+    The database counts the applications per combination (a few dozen rows
+    for any round size); the statistics engine gets them back as labels.
+    """
+    if round_.source != "planned":
+        return None  # an imported round has no schedule of ours to check
+    cells = _cell_counts(round_.id)
+    if not cells:
         return None
-    test_ids, groups, profiles, templates, orders = zip(*rows, strict=True)
+    groups, profiles, templates, orders, counts = zip(*cells, strict=True)
+    weights = np.array(counts, dtype=int)
     group_of = dict(zip(profiles, groups, strict=True))
     profile_labels = [f"{p} ({group_of[p]})" if p is not None else None for p in profiles]
-    groups_a, templates_a = _labels(groups), _labels(templates)
+    groups_a, templates_a = _labels(groups, weights), _labels(templates, weights)
     tables = (
         BalanceTable("group_template", _l("Group × template"), _l("Group"), _l("Template"),
                      balance_check("template", templates_a, groups_a)),
         BalanceTable("group_order", _l("Group × send order"), _l("Group"), _l("Send order (1 = first)"),
-                     balance_check("send_order", _labels(orders), groups_a)),
+                     balance_check("send_order", _labels(orders, weights), groups_a)),
         BalanceTable("profile_template", _l("Profile × template"), _l("Profile"), _l("Template"),
-                     balance_check("template", templates_a, _labels(profile_labels))),
+                     balance_check("template", templates_a, _labels(profile_labels, weights))),
     )
-    return BalanceReport(tests=len(set(test_ids)), applications=len(rows), tables=tables)
+    tests = db.session.scalar(select(Round.test_count).where(Round.id == round_.id))
+    return BalanceReport(tests=tests, applications=int(weights.sum()), tables=tables)
 
 
 def format_table(table: BalanceTable) -> str:

@@ -9,7 +9,17 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from praktijktest.extensions import db
@@ -30,6 +40,10 @@ class Target(db.Model):
         CheckConstraint("kind IN ('employer', 'landlord', 'agency')", name="kind_valid"),
         Index("ix_target_org_enterprise_number", "organisation_id", "enterprise_number"),
         Index("ix_target_org_name", "organisation_id", "name"),
+        # The registry search, ILIKE '%q%' on name and code: trigram GIN indexes on PostgreSQL
+        # (pg_trgm); SQLite gets plain indexes of the same names (migration scale_page_costs).
+        Index("ix_target_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
+        Index("ix_target_code_trgm", "code", postgresql_using="gin", postgresql_ops={"code": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -33,8 +33,9 @@ def registry_query(organisation_id: int, filters: RegistryFilters) -> Select:
     """The organisation's targets matching `filters`, by name then code."""
     query = select(Target).where(Target.organisation_id == organisation_id)
     if filters.q:
-        pattern = f"%{filters.q.lower()}%"
-        conditions = [func.lower(Target.name).like(pattern), func.lower(Target.code).like(pattern)]
+        # ILIKE on PostgreSQL, where the trigram indexes serve it; lower() LIKE lower() on SQLite.
+        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", filters.q) + "%"
+        conditions = [Target.name.ilike(pattern, escape="\\"), Target.code.ilike(pattern, escape="\\")]
         digits = re.sub(r"[\s.\-/]|^BE", "", filters.q.upper())
         if digits.isdigit():
             conditions.append(Target.enterprise_number.like(f"%{digits}%"))
@@ -99,8 +100,12 @@ def target_history(target: Target) -> list[RoundHistory]:
         select(Test.round_id, Test.status, func.count(), func.min(Test.created_at))
         .where(Test.target_id == target.id).group_by(Test.round_id, Test.status)
     ).all()
+    # Rounds where the target was tested without being drawn, loaded together rather than one by one.
+    missing = {round_id for round_id, *_ in tests} - history.keys()
+    for round_ in db.session.scalars(select(Round).where(Round.id.in_(missing))) if missing else ():
+        history[round_.id] = RoundHistory(round_)
     for round_id, status, count, first in tests:
-        entry = history.get(round_id) or history.setdefault(round_id, RoundHistory(db.session.get(Round, round_id)))
+        entry = history[round_id]
         entry.test_count += count
         entry.statuses[status] = count
         entry.first_test_at = min(filter(None, (entry.first_test_at, first)), default=None)

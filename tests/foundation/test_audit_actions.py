@@ -1,0 +1,46 @@
+"""The audit log's fixed list of actions names every action the code records."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import praktijktest
+from praktijktest.audit.actions import ACTIONS
+
+PACKAGE = Path(praktijktest.__file__).parent
+
+
+def _string_values(node: ast.AST) -> set[str]:
+    """The literal strings an expression can be: "a", or "a" if x else "b"."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, ast.IfExp):
+        return _string_values(node.body) | _string_values(node.orelse)
+    return set()
+
+
+def recorded_actions() -> set[str]:
+    """Actions passed to `record(...)` anywhere in the package, as literals or through a local name."""
+    found: set[str] = set()
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        assigned = {
+            target.id: _string_values(node.value)
+            for node in ast.walk(tree) if isinstance(node, ast.Assign)
+            for target in node.targets if isinstance(target, ast.Name)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "record" and node.args:
+                first = node.args[0]
+                found |= _string_values(first) or assigned.get(getattr(first, "id", ""), set())
+    return found
+
+
+def test_every_recorded_action_is_in_the_list():
+    recorded = recorded_actions()
+    assert {"login", "round.export", "round.export_identities", "target.identity_view"} <= recorded
+    assert sorted(recorded - set(ACTIONS)) == []
+
+
+def test_the_list_names_no_action_that_is_never_recorded():
+    assert sorted(set(ACTIONS) - recorded_actions()) == []
