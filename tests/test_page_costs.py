@@ -51,7 +51,9 @@ def test_audit_log_first_and_deep_pages_cost_the_same(client, db, login_as, org)
     db.session.add_all([AuditEvent(created_at=start + timedelta(seconds=n), actor="x@example.be",
                                    organisation_id=org.id, action="bulk.event", summary=str(n)) for n in range(400)])
     db.session.flush()
-    first = statements_for(client, db, "/audit/")
+    # The same kind of events on every page compared: names of people and objects are read
+    # in one statement per page when the page shows any, so a page of logins costs more.
+    first = statements_for(client, db, "/audit/?action=bulk.event")
     html = client.get("/audit/?action=bulk.event").get_data(as_text=True)
     assert "before=" in html
     deep_anchor = db.session.scalars(

@@ -17,7 +17,7 @@
   that model and migrations agree); its lower() LIKE stays correct there.
 
 Revision ID: scale_page_costs
-Revises: 0007_round_planning
+Revises: security_hardening
 Create Date: 2026-12-01
 
 """
@@ -27,7 +27,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "scale_page_costs"
-down_revision = "0007_round_planning"
+down_revision = "security_hardening"
 branch_labels = None
 depends_on = None
 

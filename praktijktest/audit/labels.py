@@ -51,6 +51,11 @@ ACTION_LABELS = {
     "listing.create": _l("Vacancy or ad added"),
     "evidence.download": _l("Evidence downloaded"),
     "response.synthetic": _l("Synthetic responses generated (demo)"),
+    "login.throttled": _l("Login attempt held back after repeated failures"),
+    "user.password_check_failed": _l("Wrong current password when changing the password"),
+    "user.password_check_throttled": _l("Password change held back after repeated wrong passwords"),
+    "user.password_reset": _l("Password set by an administrator"),
+    "user.sessions_end": _l("Logged out everywhere by an administrator"),
 }
 OBJECT_LABELS = {
     "Round": _l("Round"),
