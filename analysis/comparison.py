@@ -51,7 +51,8 @@ def _ratio_clustered(s: PairSample, level: float) -> tuple[float | None, tuple[f
     """
     big_kr, big_kg = s.k_ref.sum(), s.k_grp.sum()
     if big_kr == 0 or big_kg == 0:
-        ratio = math.inf if big_kr > 0 else None
+        # no reference positive but some of the group: the ratio is 0, not unknown
+        ratio = math.inf if big_kr > 0 else (0.0 if big_kg > 0 else None)
         return ratio, (None, None)
     p_r, p_g = big_kr / s.n_ref.sum(), big_kg / s.n_grp.sum()
     u = (s.k_ref - p_r * s.n_ref) / big_kr - (s.k_grp - p_g * s.n_grp) / big_kg
@@ -108,6 +109,8 @@ def compare(apps: Applications, layout: Layout, ref: int, grp: int, *, level: fl
     classes = s.classes()
     counts = classification.count_classes(classes)
     p_sign, mid_sign = classification.sign_test(counts.reference_favoured, counts.group_favoured)
+    if counts.reference_favoured + counts.group_favoured == 0:
+        p_sign = mid_sign = None  # no discordant test: no sign test (not p = 1)
     rows = _app_rows(apps, layout, s, ref, grp)
     y, is_ref, clusters = apps.positive[rows], layout.group_index[rows] == ref, layout.test_index[rows]
     design = _design(apps, rows)

@@ -114,26 +114,38 @@ def min_discordant_to_flag(targets: int, fdr: float = 0.05) -> int:
     return math.ceil(math.log2(targets / fdr) - 1e-12)
 
 
+def _critical_upper(m: np.ndarray, threshold: float) -> np.ndarray:
+    """Smallest b with one-sided P(Bin(m, 1/2) >= b) <= threshold (m + 1 when no b reaches it)."""
+    m = np.asarray(m, dtype=np.int64)
+    b = binom.isf(threshold, m, 0.5).astype(np.int64) + 1  # isf: smallest x with sf(x) <= threshold
+    b = np.where(binom.sf(b - 2, m, 0.5) <= threshold, b - 1, b)  # guard against rounding in isf
+    b = np.where(binom.sf(b - 1, m, 0.5) <= threshold, b, b + 1)
+    return np.minimum(b, m + 1)
+
+
+def _flag_given_discordant(max_tests: int, share_reference: float, threshold: float) -> np.ndarray:
+    """P(flag alone | m discordant tests) for m = 0..max_tests: B | m ~ Bin(m, share) reaching the critical value."""
+    m = np.arange(max_tests + 1)
+    crit = _critical_upper(m, threshold)
+    return np.where(crit <= m, binom.sf(crit - 1, m, share_reference), 0.0)
+
+
 def flag_probability(tests: int, share_reference: float, discordance: float, targets: int,
                      fdr: float = 0.05) -> float:
-    """Chance that a target with `tests` paired tests is flagged alone at the round's FDR.
+    """Exact chance that a target with `tests` paired tests and the given pattern is flagged alone.
 
     Discordant tests M ~ Bin(tests, discordance); those favouring the reference
-    B | M ~ Bin(M, share_reference); flagged when P(Bin(M, 1/2) >= B) <= fdr / targets.
+    B | M ~ Bin(M, share_reference); flagged alone by Benjamini-Hochberg among
+    `targets` comparisons when P(Bin(M, 1/2) >= B) <= fdr / targets. Alone is the
+    worst case: BH can flag several extreme targets together at up to k fdr / targets.
     """
-    m = np.arange(tests + 1)
-    threshold = fdr / targets
-    # smallest b per m with one-sided p <= threshold (m + 1 when none)
-    b = np.arange(tests + 1)[None, :]
-    ok = (binom.sf(b - 1, m[:, None], 0.5) <= threshold) & (b <= m[:, None])
-    first = np.where(ok.any(axis=1), ok.argmax(axis=1), m + 1)
-    flagged = binom.sf(first - 1, m, share_reference)
-    return float(np.sum(binom.pmf(m, tests, discordance) * flagged))
+    given = _flag_given_discordant(tests, share_reference, fdr / targets)
+    return float(binom.pmf(np.arange(tests + 1), tests, discordance) @ given)
 
 
 def tests_per_target(share_reference: float, discordance: float, targets: int, fdr: float = 0.05,
                      power: float | None = None, max_tests: int = 2000) -> int | None:
-    """Paired tests one target needs to be flagged at the round's FDR among `targets`.
+    """Paired tests one target needs to be flagged alone at the round's FDR among `targets`.
 
     Without `power`: the target shows exactly its share (expected counts, 'same
     pattern'): the smallest n with round(n discordance) discordant tests of which
@@ -143,12 +155,15 @@ def tests_per_target(share_reference: float, discordance: float, targets: int, f
     if not 0.5 < share_reference <= 1 or not 0 < discordance <= 1:
         raise ValueError("need 0.5 < share_reference <= 1 and 0 < discordance <= 1")
     threshold = fdr / targets
-    for n in range(1, max_tests + 1):
-        if power is None:
+    if power is None:
+        for n in range(1, max_tests + 1):
             m = round(n * discordance)
             b = round(m * share_reference)
             if m and binom.sf(b - 1, m, 0.5) <= threshold:
                 return n
-        elif flag_probability(n, share_reference, discordance, targets, fdr) >= power:
+        return None
+    given = _flag_given_discordant(max_tests, share_reference, threshold)
+    for n in range(1, max_tests + 1):
+        if binom.pmf(np.arange(n + 1), n, discordance) @ given[:n + 1] >= power:
             return n
     return None

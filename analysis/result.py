@@ -105,8 +105,8 @@ class Comparison(Serialisable):
     gross_group_favoured: float | None
     net_discrimination: float | None
     net_discrimination_all_tests: float | None
-    sign_test_p: float
-    sign_test_mid_p: float
+    sign_test_p: float | None
+    sign_test_mid_p: float | None
     regression: Regression | None
     conditional_logit: ConditionalLogit | None
     between_target_sd: float | None = None
@@ -168,6 +168,7 @@ class ExactTarget(Serialisable):
     reference_positives: int
     group_positives: int
     expected_reference_positives: float
+    min_p_value: float | None = None  # smallest p its informative tests could give
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,7 @@ class KrwTarget(Serialisable):
     q_value: float | None
     flagged: bool
     shrunk_gap: float | None
+    p_source: str = "z"  # "exact": SE 0 or one job, the exact test's p-value stands in
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,13 @@ class TargetResult(Serialisable):
     further_tests_needed: int | None
     exact: ExactTarget
     krw: KrwTarget
+    informative_tests: int = 0
+    p_source: str = "exact"
+    min_p_value: float | None = None
+    flag_threshold: float | None = None
+    familywise_flagged: bool = False
+    familywise_threshold: float | None = None
+    evidence_facts: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -242,3 +251,7 @@ class RoundAnalysis(Serialisable):
     mixtures: tuple[Mixture, ...]
     balance: tuple[BalanceCheck, ...]
     notes: tuple[str, ...]
+    pi0: float = 1.0
+    familywise: dict[str, Any] | None = None
+    sensitivity: dict[str, Any] | None = None
+    awareness_only: bool = False
