@@ -28,6 +28,7 @@ from praktijktest.rounds.preregistration import (
     awareness_warning,
     lock_problems,
     lock_round,
+    power_warning,
     read_preregistration,
     sample_endpoint,
 )
@@ -120,7 +121,7 @@ def lock(round_id: int):
     if form.validate_on_submit():
         try:
             lock_round(round_, awareness_confirmed=form.is_awareness_only.data,
-                       expected_version=form.version.data or None)
+                       power_confirmed=form.is_low_power_confirmed.data, expected_version=form.version.data or None)
         except RoundError as error:
             flash(str(error), "error")
         else:
@@ -190,6 +191,7 @@ def _render_detail(round_: Round, planning_form: PlanningForm | None = None):
             "planning_form": planning_form or _planning_form(round_, plan), "lock_form": LockForm(),
             "problems": lock_problems(round_) if not round_.is_locked else [],
             "awareness_warning": awareness_warning(plan, round_.market) if plan and plan.can_flag is False else None,
+            "power_warning": power_warning(plan) if plan and plan.needs_power_confirmation else None,
         }
     return render_template("rounds/detail.html", **context)
 
