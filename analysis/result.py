@@ -65,6 +65,7 @@ class Regression(Serialisable):
     applications: int
     clusters: int
     terms: tuple[str, ...]
+    note: str = ""
 
 
 @dataclass(frozen=True)
