@@ -111,6 +111,7 @@ class Comparison(Serialisable):
     regression: Regression | None
     conditional_logit: ConditionalLogit | None
     between_target_sd: float | None = None
+    sign_test_method: str = "sign"  # "stratified_exact" when groups are unequally many within tests
 
 
 @dataclass(frozen=True)
