@@ -112,6 +112,7 @@ class Comparison(Serialisable):
     conditional_logit: ConditionalLogit | None
     between_target_sd: float | None = None
     sign_test_method: str = "sign"  # "stratified_exact" when groups are unequally many within tests
+    sign_test_p_holm: float | None = None  # Holm-adjusted over the comparisons (three or more groups)
 
 
 @dataclass(frozen=True)
@@ -257,3 +258,4 @@ class RoundAnalysis(Serialisable):
     familywise: dict[str, Any] | None = None
     sensitivity: dict[str, Any] | None = None
     awareness_only: bool = False
+    omnibus: dict[str, Any] | None = None  # Cochran's Q across all groups (three or more)

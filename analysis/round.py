@@ -12,6 +12,7 @@ from analysis.bayes import MixtureFit, fit_mixture
 from analysis.breakdowns import breakdown
 from analysis.comparison import PairSample, compare
 from analysis.data import Applications, Layout
+from analysis.omnibus import cochran_q, holm
 from analysis.krw import KrwEstimates, check_jobs, krw_estimates
 from analysis.rates import group_rates
 from analysis.result import ExactTarget, KrwTarget, Mixture, RoundAnalysis, TargetResult
@@ -188,6 +189,9 @@ def analyse_round(
     blocks = _blocks(layout, ref, others)
     sd = {b.group: b.kr.between_sd for b in blocks}
     comparisons = [dataclasses.replace(c, between_target_sd=sd.get(c.group)) for c in comparisons]
+    if len(comparisons) > 1:
+        adjusted = holm([c.sign_test_p for c in comparisons])
+        comparisons = [dataclasses.replace(c, sign_test_p_holm=a) for c, a in zip(comparisons, adjusted, strict=True)]
     fam = _family(blocks, fdr, target_method, q_method)
     targets = _target_results(blocks, layout, reference, fdr, target_method, fam, awareness_only)
     keys = [f"{t.target} ({t.group})" for t in targets]
@@ -205,7 +209,7 @@ def analyse_round(
         balance=balance_checks(apps), notes=tuple(notes), pi0=fam.pi0,
         familywise={"method": "tarone", "level": fdr, "threshold": fam.fw_threshold, "tested": fam.fw_tested,
                     "flagged": int(fam.fw_flagged.sum())},
-        sensitivity=sens, awareness_only=awareness_only,
+        sensitivity=sens, awareness_only=awareness_only, omnibus=cochran_q(layout),
     )
 
 
