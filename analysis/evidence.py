@@ -83,8 +83,8 @@ def sentence(code: str, f: dict) -> str:
         "weak": f"One-sided p {p}: a difference like this is common under equal treatment.{more}",
         "cannot_reach": _cannot_reach(f, within, fdr) + more,
         "no_indication": f"No indication that the {ref} group was favoured at this target (one-sided p {p}).",
-        "no_informative_test": (f"No informative test: in none of its tests did one group get a better response "
-                                f"than the other, so these tests say nothing either way."),
+        "no_informative_test": ("No informative test: in none of its tests did one group get a better response "
+                                "than the other, so these tests say nothing either way."),
     }[code]
     if code == "flagged":
         text += _familywise(f) + (" The round was planned for awareness only: its results are not used as "

@@ -129,10 +129,10 @@ def _separation(y: np.ndarray, is_ref: np.ndarray, groups: np.ndarray) -> str:
     k_ref = np.bincount(groups, weights=y * is_ref)
     most = np.minimum(k, n_ref)
     fewest = np.maximum(0, k - (n_all - n_ref))
-    if np.all(k_ref == most):
-        return "complete separation: every informative test favoured the reference group as far as it could; no finite odds ratio"
-    if np.all(k_ref == fewest):
-        return "complete separation: every informative test favoured the other group as far as it could; no finite odds ratio"
+    for side, hit in (("the reference group", k_ref == most), ("the other group", k_ref == fewest)):
+        if np.all(hit):
+            return (f"complete separation: every informative test favoured {side} as far as it could; "
+                    "no finite odds ratio")
     return ""
 
 

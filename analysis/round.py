@@ -12,8 +12,8 @@ from analysis.bayes import MixtureFit, fit_mixture
 from analysis.breakdowns import breakdown
 from analysis.comparison import PairSample, compare
 from analysis.data import Applications, Layout
-from analysis.omnibus import cochran_q, holm
 from analysis.krw import KrwEstimates, check_jobs, krw_estimates
+from analysis.omnibus import cochran_q, holm
 from analysis.rates import group_rates
 from analysis.result import ExactTarget, KrwTarget, Mixture, RoundAnalysis, TargetResult
 from analysis.targets import TargetTests, target_tests
