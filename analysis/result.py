@@ -221,6 +221,7 @@ class TargetResult(Serialisable):
     familywise_flagged: bool = False
     familywise_threshold: float | None = None
     evidence_facts: dict[str, Any] | None = None
+    posterior_interval: tuple[float | None, float | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -232,6 +233,7 @@ class Mixture(Serialisable):
     odds_ratio_discriminating: float | None
     targets: int
     identified: bool
+    calibration: dict[str, Any] | None = None  # the checks that decide whether posteriors are shown
 
 
 @dataclass(frozen=True)

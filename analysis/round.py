@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis import evidence, flags
+from analysis import calibration, evidence, flags
 from analysis.balance import balance_checks
 from analysis.bayes import MixtureFit, fit_mixture
 from analysis.breakdowns import breakdown
@@ -33,15 +33,18 @@ class _Block:
     kr: KrwEstimates
     mix: MixtureFit
     paired: bool
+    mix_check: dict
 
 
-def _mixture(layout: Layout, ref: int, grp: int, n_targets: int) -> MixtureFit:
-    """Fit the two-type mixture on the informative tests of one comparison."""
+def _mixture(layout: Layout, ref: int, grp: int, n_targets: int) -> tuple[MixtureFit, dict]:
+    """Fit the two-type mixture on the informative tests of one comparison, and check it (calibration)."""
     s = PairSample.of(layout, ref, grp)
     _, owner = np.unique(layout.test_target[s.tests], return_inverse=True)
     total, size = s.k_ref + s.k_grp, s.n_ref + s.n_grp
     inf = (total > 0) & (total < size)
-    return fit_mixture(owner[inf], s.n_ref[inf], s.n_grp[inf], total[inf], s.k_ref[inf], n_targets)
+    args = (owner[inf], s.n_ref[inf], s.n_grp[inf], total[inf])
+    fit = fit_mixture(*args, s.k_ref[inf], n_targets)
+    return fit, calibration.check(fit, *args, n_targets)
 
 
 def _blocks(layout: Layout, ref: int, others: list[int]) -> list[_Block]:
@@ -50,8 +53,9 @@ def _blocks(layout: Layout, ref: int, others: list[int]) -> list[_Block]:
     for g in others:
         tt = target_tests(layout, ref, g)
         if len(tt.target):
-            out.append(_Block(str(layout.groups[g]), tt, krw_estimates(layout, ref, g),
-                              _mixture(layout, ref, g, len(tt.target)), PairSample.of(layout, ref, g).is_paired))
+            mix, mix_check = _mixture(layout, ref, g, len(tt.target))
+            out.append(_Block(str(layout.groups[g]), tt, krw_estimates(layout, ref, g), mix,
+                              PairSample.of(layout, ref, g).is_paired, mix_check))
     return out
 
 
@@ -85,6 +89,15 @@ def _f(x) -> float | None:
     return float(x) if x is not None and np.isfinite(x) else None
 
 
+def _posteriors(b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Posterior and its band per target, NaN unless the mixture passed its checks."""
+    n = len(b.tt.target)
+    if not b.mix_check["passed"]:
+        return np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    lo, hi = calibration.posterior_range(b.mix, tuple(b.mix_check["share_interval"]))
+    return b.mix.posterior, lo, hi
+
+
 def _further(b, method, fam: flags.Family, sl) -> np.ndarray:
     """Further tests needed per target; the exact count where the KRW z-test fell back to exact."""
     cls = b.tt.classes
@@ -102,6 +115,7 @@ def _block_results(b, layout, reference, fdr, method, fam: flags.Family, sl, awa
     p, q, fl, thr, min_p = fam.p[sl], fam.q[sl], fam.flagged[sl], fam.threshold[sl], fam.min_p[sl]
     source, fw = fam.p_source[sl], fam.fw_flagged[sl]
     paired = b.paired
+    post, post_lo, post_hi = _posteriors(b)
     out = []
     for i, code in enumerate(tt.target):
         e_flag = bool(fl[i]) if method == "exact" else False
@@ -129,8 +143,11 @@ def _block_results(b, layout, reference, fdr, method, fam: flags.Family, sl, awa
             reference_favoured=int(cls[i, 0]), group_favoured=int(cls[i, 1]), equal_positive=int(cls[i, 2]),
             no_positive=int(cls[i, 3]), method=method, p_value=_f(p[i]), mid_p_value=exact.mid_p_value,
             q_value=_f(q[i]), flagged=bool(fl[i]), gap=krw.gap, se=krw.se, shrunk_gap=krw.shrunk_gap,
-            # The mixture posterior is miscalibrated and weakly identified (docs/statistics.md): withheld.
-            posterior_probability=None, evidence_level=lvl, evidence=evidence.sentence(lvl, facts),
+            # Shown only where the round's own fit passes the checks, never for a target
+            # without an informative test; in no sentence and no flag (docs/statistics.md).
+            posterior_probability=_f(post[i]) if tt.informative[i] else None,
+            posterior_interval=(_f(post_lo[i]), _f(post_hi[i])) if tt.informative[i] and b.mix_check["passed"]
+            else None, evidence_level=lvl, evidence=evidence.sentence(lvl, facts),
             further_tests_needed=fur, exact=exact, krw=krw, informative_tests=int(tt.informative[i]),
             p_source=str(source[i]), min_p_value=_f(min_p[i]), flag_threshold=float(thr[i]),
             familywise_flagged=bool(fw[i]), familywise_threshold=fam.fw_threshold, evidence_facts=facts,
@@ -204,8 +221,8 @@ def analyse_round(
         breakdowns={name: breakdown(apps, layout, name, reference, level) for name in by},
         targets=targets, flagged_targets=sum(t.flagged for t in targets),
         between_target_sd=next(iter(sd.values())) if len(sd) == 1 else None,
-        mixtures=tuple(Mixture(b.group, b.mix.share, b.mix.odds_ratio, len(b.tt.target), b.mix.converged)
-                       for b in blocks),
+        mixtures=tuple(Mixture(b.group, b.mix.share, b.mix.odds_ratio, len(b.tt.target), b.mix.converged,
+                               b.mix_check) for b in blocks),
         balance=balance_checks(apps), notes=tuple(notes), pi0=fam.pi0,
         familywise={"method": "tarone", "level": fdr, "threshold": fam.fw_threshold, "tested": fam.fw_tested,
                     "flagged": int(fam.fw_flagged.sum())},
