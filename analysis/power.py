@@ -98,11 +98,28 @@ def tests_needed(gap: float, discordance: float, alpha: float = 0.05, power: flo
     """
     start = connor_tests(gap, discordance, alpha, power)
     n = max(1, int(start * 0.7))
+    while n < 2000 and n <= max_tests:  # every n: a block of candidates at once
+        block = np.arange(n, min(n + 64, 2000, max_tests + 1))
+        hit = np.flatnonzero(_exact_power_many(block, gap, discordance, alpha) >= power)
+        if len(hit):
+            return TestsNeeded(gap, discordance, alpha, power, int(block[hit[0]]), start)
+        n = int(block[-1]) + 1
     while n <= max_tests:
         if mcnemar_power_exact(n, gap, discordance, alpha) >= power:
             return TestsNeeded(gap, discordance, alpha, power, n, start)
-        n += 1 if n < 2000 else max(1, n // 200)
+        n += max(1, n // 200)
     return TestsNeeded(gap, discordance, alpha, power, None, start)
+
+
+def _exact_power_many(ns: np.ndarray, gap: float, discordance: float, alpha: float) -> np.ndarray:
+    """mcnemar_power_exact for several n at once (the rejection probability given m does not depend on n)."""
+    p10, _ = _cells(gap, discordance)
+    m = np.arange(int(ns.max()) + 1)
+    lo = _critical_lower(m, alpha)
+    share = p10 / discordance
+    reject = np.where(lo >= 0, binom.cdf(lo, m, share) + binom.sf(m - lo - 1, m, share), 0.0)
+    weights = binom.pmf(m[None, :], ns[:, None], discordance)  # zero where m > n
+    return weights @ reject
 
 
 def min_discordant_to_flag(targets: int, fdr: float = 0.05) -> int:
@@ -156,14 +173,18 @@ def tests_per_target(share_reference: float, discordance: float, targets: int, f
         raise ValueError("need 0.5 < share_reference <= 1 and 0 < discordance <= 1")
     threshold = fdr / targets
     if power is None:
-        for n in range(1, max_tests + 1):
-            m = round(n * discordance)
-            b = round(m * share_reference)
-            if m and binom.sf(b - 1, m, 0.5) <= threshold:
-                return n
-        return None
+        n = np.arange(1, max_tests + 1)
+        m = np.round(n * discordance)  # numpy rounds half to even, as Python's round()
+        b = np.round(m * share_reference)
+        hit = np.flatnonzero((m > 0) & (binom.sf(b - 1, m, 0.5) <= threshold))
+        return int(n[hit[0]]) if len(hit) else None
     given = _flag_given_discordant(max_tests, share_reference, threshold)
+    # P(M = m) for n tests from the row for n - 1 (Pascal's rule): one pass, no pmf per n.
+    row = np.zeros(max_tests + 2)
+    row[0] = 1.0
     for n in range(1, max_tests + 1):
-        if binom.pmf(np.arange(n + 1), n, discordance) @ given[:n + 1] >= power:
+        row[1:n + 1] = row[1:n + 1] * (1 - discordance) + row[:n] * discordance
+        row[0] *= 1 - discordance
+        if row[:n + 1] @ given[:n + 1] >= power:
             return n
     return None
