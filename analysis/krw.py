@@ -57,9 +57,22 @@ def krw_estimates(layout: Layout, ref: int, grp: int) -> KrwEstimates:
     p = norm.sf(z)
     # SE 0 (every job with the same gap) or one job: no z-test. The caller falls back
     # to the exact test for these targets rather than leaving them out of the family.
-    mean_gap, sd = _between_sd(gap, se)
-    shrunk = _shrink(gap, se, mean_gap, sd)
+    # For the between-target SD and the shrinkage an SE of 0 would mean certainty (no
+    # shrinkage, a "shrunk" gap of 1.0); it is a small-sample artefact, so such targets
+    # get the SE of their number of jobs at the round's pooled within-target SD.
+    se_eb = _pooled_se(se, ss, jobs)
+    mean_gap, sd = _between_sd(gap, se_eb)
+    shrunk = _shrink(gap, se_eb, mean_gap, sd)
     return KrwEstimates(targets, jobs, gap, se, z, p, shrunk, mean_gap, sd)
+
+
+def _pooled_se(se: np.ndarray, ss: np.ndarray, jobs: np.ndarray) -> np.ndarray:
+    """se where positive; else the pooled within-target SD over sqrt(jobs) (NaN with one job)."""
+    several = jobs > 1
+    dof = float(np.sum(jobs[several] - 1))
+    pooled = float(np.sqrt(np.sum(ss[several]) / dof)) if dof > 0 else np.nan
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(se > 0, se, np.where(several, pooled / np.sqrt(jobs), np.nan))
 
 
 def _between_sd(gap: np.ndarray, se: np.ndarray) -> tuple[float | None, float | None]:

@@ -72,6 +72,9 @@ def test_krw_falls_back_to_the_exact_test_when_the_se_is_zero():
     assert t.p_value == pytest.approx(0.5**160)
     assert t.flagged and t.evidence_level == "flagged"
     assert any("exact one-sided p-value is used" in n for n in result.notes)
+    # SE 0 is not certainty: the shrunk gap is pulled towards the mean like any other (was 1.0)
+    mean = sum(x.gap for x in result.targets) / len(result.targets)
+    assert mean < t.shrunk_gap < 1.0
 
 
 def test_krw_is_refused_with_few_jobs_per_target():
