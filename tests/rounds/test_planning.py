@@ -122,6 +122,12 @@ def test_panel_warns_in_plain_words_and_saves_inputs(db, client, login_as, org, 
     assert "With 120 tests in all, the round is unlikely to detect a gap of 15% at all" in text
     assert "Several employers with an extreme pattern can be flagged together" in text
     assert "could ever flag" not in text
+    assert "Probability that a target with the expected pattern is flagged alone 0%" in text
+    assert "Informative tests per target you can expect 1.35" in text
+    assert "Fewest informative tests with which one target alone can be flagged 10" in text  # log2(40 / 0.05)
+    plan = evidence_plan(fresh(db, Round, round_.id))
+    assert f"Tests per target for a probability of 80.0% to flag such a target alone {plan.tests_per_target_for_power}" \
+        in text
     assert "This round is for awareness only" in text
     assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "round.planning")).one()
 
