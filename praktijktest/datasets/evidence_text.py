@@ -42,23 +42,30 @@ def _counts(f: dict) -> str:
                     grp=f["group"], alike=alike)
 
 
-def _values(f: dict) -> dict:
+def _nouns(market: str) -> dict:
+    """The tested party in the market's own words (../shared/WORDING.md)."""
+    if market == "housing":
+        return {"this": _("this landlord or agency"), "plural": _("landlords and agencies")}
+    return {"this": _("this employer"), "plural": _("employers")}
+
+
+def _values(f: dict, market: str) -> dict:
     return {"p": format_p(f["p"]), "q": format_p(f["q"]), "fdr": format_percent(f["fdr"], 0),
-            "m": f["comparisons"], "k": f["informative_tests"], "ref": f["reference"]}
+            "m": f["comparisons"], "k": f["informative_tests"], "ref": f["reference"], **_nouns(market)}
 
 
-def _further(f: dict) -> str:
+def _further(f: dict, market: str) -> str:
     if not f.get("further"):
         return ""
-    return " " + ngettext("About %(num)s further test with the same pattern would be needed to flag it alone.",
-                          "About %(num)s further tests with the same pattern would be needed to flag it alone.",
-                          f["further"])
+    return " " + ngettext("About %(num)s further test with the same pattern would be needed to flag %(this)s alone.",
+                          "About %(num)s further tests with the same pattern would be needed to flag %(this)s "
+                          "alone.", f["further"], **_nouns(market))
 
 
 def _flagged(f: dict, market: str) -> str:
-    text = _("One-sided p %(p)s. Flagged for follow-up within this round's set of %(m)s target comparisons at a "
-             "false discovery rate of %(fdr)s (q %(q)s): among all flagged targets at most about %(fdr)s are "
-             "expected to be flagged wrongly. The flag depends on the other targets of the round.", **_values(f))
+    text = _("One-sided p %(p)s. Flagged for follow-up within this round's set of %(m)s comparisons at a false "
+             "discovery rate of %(fdr)s (q %(q)s): of all flagged %(plural)s at most about %(fdr)s are expected to "
+             "be flagged wrongly. The flag depends on the other %(plural)s of the round.", **_values(f, market))
     threshold = format_p(f["familywise_threshold"])
     if f.get("familywise_flagged"):
         text += " " + _("It also holds on its own under a family-wise rule (Tarone): p is at most %(t)s.", t=threshold)
@@ -67,40 +74,42 @@ def _flagged(f: dict, market: str) -> str:
                         t=threshold)
     if f.get("awareness_only"):
         return text + " " + _("The round was planned for awareness only: its results are not used as evidence "
-                              "against single targets.")
+                              "against single %(plural)s.", **_nouns(market))
     return text + " " + _("These are facts that can support a presumption of unequal treatment.")
 
 
 def _single(f: dict, market: str) -> str:
-    return _("One-sided p %(p)s for this target alone: below 5%%, but not enough to flag it within this round's set "
-             "of %(m)s target comparisons (q %(q)s).", **_values(f)) + _further(f)
+    return _("One-sided p %(p)s for %(this)s alone: below 5%%, but not enough to flag it within this round's set "
+             "of %(m)s comparisons (q %(q)s).", **_values(f, market)) + _further(f, market)
 
 
 def _weak(f: dict, market: str) -> str:
-    return _("One-sided p %(p)s: a difference like this is common under equal treatment.", **_values(f)) + _further(f)
+    return (_("One-sided p %(p)s: a difference like this is common under equal treatment.", **_values(f, market))
+            + _further(f, market))
 
 
 def _cannot_reach(f: dict, market: str) -> str:
-    values = _values(f)
+    values = _values(f, market)
     if f["reference_favoured"] == f["informative_tests"] and f["group_favoured"] == 0 and f.get("paired"):
-        text = ngettext("Its %(num)s informative test favoured the group %(ref)s, but that is too few to flag one "
-                        "target alone within this round's set of %(m)s target comparisons at a false discovery rate "
-                        "of %(fdr)s.",
-                        "All %(num)s informative tests favoured the group %(ref)s, but that is too few to flag one "
-                        "target alone within this round's set of %(m)s target comparisons at a false discovery rate "
-                        "of %(fdr)s.", f["informative_tests"], **values)
+        text = ngettext("Its %(num)s informative test favoured the group %(ref)s, but that is too few to flag "
+                        "%(this)s alone within this round's set of %(m)s comparisons at a false discovery rate of "
+                        "%(fdr)s.",
+                        "All %(num)s informative tests favoured the group %(ref)s, but that is too few to flag "
+                        "%(this)s alone within this round's set of %(m)s comparisons at a false discovery rate of "
+                        "%(fdr)s.", f["informative_tests"], **values)
     else:
-        text = ngettext("Even if its %(num)s informative test had favoured the group %(ref)s, this target could not "
-                        "be flagged alone within this round's set of %(m)s target comparisons at a false discovery "
-                        "rate of %(fdr)s.",
-                        "Even if all %(num)s informative tests had favoured the group %(ref)s, this target could not "
-                        "be flagged alone within this round's set of %(m)s target comparisons at a false discovery "
-                        "rate of %(fdr)s.", f["informative_tests"], **values)
-    return text + _further(f)
+        text = ngettext("Even if its %(num)s informative test had favoured the group %(ref)s, %(this)s could not be "
+                        "flagged alone within this round's set of %(m)s comparisons at a false discovery rate of "
+                        "%(fdr)s.",
+                        "Even if all %(num)s informative tests had favoured the group %(ref)s, %(this)s could not be "
+                        "flagged alone within this round's set of %(m)s comparisons at a false discovery rate of "
+                        "%(fdr)s.", f["informative_tests"], **values)
+    return text + _further(f, market)
 
 
 def _no_indication(f: dict, market: str) -> str:
-    return _("No indication that the group %(ref)s was favoured at this target (one-sided p %(p)s).", **_values(f))
+    return _("No indication that the group %(ref)s was favoured by %(this)s (one-sided p %(p)s).",
+             **_values(f, market))
 
 
 def _no_informative(f: dict, market: str) -> str:

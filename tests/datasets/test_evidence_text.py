@@ -27,16 +27,19 @@ def test_sentences_in_dutch_follow_the_wording(app):
         balanced = evidence_sentence(targets["balanced"])
     assert strong.startswith("In 12 van de 12 tests kreeg de groep Belgisch een betere reactie")
     assert "Aangeduid voor opvolging binnen de 20 vergelijkingen van deze testronde" in strong
-    assert "hangt af van de andere partijen" in strong and "Eenzijdige p 0,0002." in strong  # 2^-12 = 0.000244
+    assert "hangt af van de andere werkgevers" in strong and "Eenzijdige p 0,0002." in strong  # 2^-12 = 0.000244
     assert "vermoeden van ongelijke behandeling" in strong
     assert "Geen informatieve test" in silent
-    assert "Geen aanwijzing" in balanced and "Geen informatieve test" not in balanced
+    assert "Geen aanwijzing dat deze werkgever de groep Belgisch bevoordeelde" in balanced
+    assert "Geen informatieve test" not in balanced
 
 
 def test_sentences_in_french_and_english(app):
     targets = _targets()
     with app.test_request_context(), force_locale("fr"):
-        assert "Signalée pour suivi parmi les 20 comparaisons" in evidence_sentence(targets["strong"])
+        assert "Signalement pour suivi parmi les 20 comparaisons" in evidence_sentence(targets["strong"])
+        assert "ait favorisé" in evidence_sentence(targets["balanced"], "housing")
+        assert "ce bailleur ou cette agence immobilière" in evidence_sentence(targets["balanced"], "housing")
     with app.test_request_context(), force_locale("en"):
         assert "Flagged for follow-up within this round's set of 20" in evidence_sentence(targets["strong"])
 
