@@ -2,13 +2,44 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import chi2_contingency
+from scipy.stats import binomtest, chi2, chi2_contingency
 
-from analysis.data import Applications
+from analysis.data import Applications, factorize
 from analysis.result import BalanceCheck
 
 
-def balance_check(factor: str, values: np.ndarray, groups: np.ndarray) -> BalanceCheck:
+def _is_permutation_design(tests, g_idx, l_idx, groups: int, levels: int) -> bool:
+    """Every test has one application per group and uses every level once (complementary levels)."""
+    if groups != levels:
+        return False
+    _, t = factorize(tests)
+    per_group = np.bincount(t * groups + g_idx, minlength=(t.max() + 1) * groups)
+    per_level = np.bincount(t * levels + l_idx, minlength=(t.max() + 1) * levels)
+    return bool(np.all(per_group == 1) and np.all(per_level == 1))
+
+
+def _per_test(table, g_labels, levels, tests, g_idx, l_idx) -> tuple[float | None, float, str]:
+    """Balance counted per test when the levels within a test are complementary.
+
+    Two groups, two levels: a test is one Bernoulli draw (reference on level 1 or
+    not), so the exact binomial test on the tests; the application-level chi-square
+    counts each test twice (60 of 100 tests: 0.0047 against the binomial 0.057).
+    G groups permuted over G levels: Pearson's X^2 on the table has expectation
+    G(G-1) under random permutations instead of (G-1)^2, so X^2 (G-1)/G is
+    referred to chi-square with (G-1)^2 df (a moment correction).
+    """
+    g = len(g_labels)
+    if g == 2:
+        tests_n = int(table[0].sum())
+        p = float(binomtest(int(table[0, 0]), tests_n, 0.5).pvalue)
+        return None, p, f"levels are complementary within each test: exact binomial test over {tests_n} tests"
+    stat = float(chi2_contingency(table, correction=False).statistic) * (g - 1) / g
+    return stat, float(chi2.sf(stat, (g - 1) ** 2)), ("levels are permuted within each test: chi-square scaled "
+                                                       "by (G-1)/G")
+
+
+def balance_check(factor: str, values: np.ndarray, groups: np.ndarray,
+                  test_ids: np.ndarray | None = None) -> BalanceCheck:
     """Counts of group by factor level and Pearson's chi-square test of independence.
 
     With randomised, counterbalanced assignment every group should use every template
@@ -26,6 +57,9 @@ def balance_check(factor: str, values: np.ndarray, groups: np.ndarray) -> Balanc
     if table.shape[0] > 1 and table.shape[1] > 1:
         res = chi2_contingency(table, correction=False)
         chi, df, p = float(res.statistic), int(res.dof), float(res.pvalue)
+        if test_ids is not None and _is_permutation_design(test_ids[known], g_idx, l_idx, len(g_labels), len(levels)):
+            chi, p, how = _per_test(table, g_labels, levels, test_ids[known], g_idx, l_idx)
+            note = "; ".join(x for x in (note, how) if x)
     return BalanceCheck(factor, tuple(map(str, levels)), tuple(map(str, g_labels)),
                         tuple(tuple(int(c) for c in row) for row in table), chi, df, p, note)
 
@@ -33,7 +67,7 @@ def balance_check(factor: str, values: np.ndarray, groups: np.ndarray) -> Balanc
 def balance_checks(apps: Applications) -> tuple[BalanceCheck, ...]:
     """Balance of every design factor the round recorded (template, send order)."""
     return tuple(
-        balance_check(name, getattr(apps, name), apps.group)
+        balance_check(name, getattr(apps, name), apps.group, apps.test_id)
         for name in ("template", "send_order")
         if getattr(apps, name) is not None and np.any(getattr(apps, name) != "")
     )

@@ -33,6 +33,7 @@ class MixtureFit:
     odds_ratio: float | None
     posterior: np.ndarray
     converged: bool
+    log_ratio: object = None  # callable log_psi -> log L1 - log L0 per owner (for the checks)
 
 
 def _patterns(n_ref, n_grp, total):
@@ -110,4 +111,4 @@ def fit_mixture(owner, n_ref, n_grp, total, observed, n_owners: int) -> MixtureF
     span = np.bincount(owner, weights=(ys.max(axis=1) - np.where(np.isfinite(logw), ys, np.inf).min(axis=1))[pattern],
                        minlength=n_owners)
     identified = bool(res.success) and bool(span.max() >= 2) and log_psi < MAX_LOG_PSI - 1e-3 and 0 < pi < 1
-    return MixtureFit(pi, float(np.exp(log_psi)), posterior, identified)
+    return MixtureFit(pi, float(np.exp(log_psi)), posterior, identified, log_ratio)

@@ -51,7 +51,8 @@ def _ratio_clustered(s: PairSample, level: float) -> tuple[float | None, tuple[f
     """
     big_kr, big_kg = s.k_ref.sum(), s.k_grp.sum()
     if big_kr == 0 or big_kg == 0:
-        ratio = math.inf if big_kr > 0 else None
+        # no reference positive but some of the group: the ratio is 0, not unknown
+        ratio = math.inf if big_kr > 0 else (0.0 if big_kg > 0 else None)
         return ratio, (None, None)
     p_r, p_g = big_kr / s.n_ref.sum(), big_kg / s.n_grp.sum()
     u = (s.k_ref - p_r * s.n_ref) / big_kr - (s.k_grp - p_g * s.n_grp) / big_kg
@@ -108,6 +109,16 @@ def compare(apps: Applications, layout: Layout, ref: int, grp: int, *, level: fl
     classes = s.classes()
     counts = classification.count_classes(classes)
     p_sign, mid_sign = classification.sign_test(counts.reference_favoured, counts.group_favoured)
+    if counts.reference_favoured + counts.group_favoured == 0:
+        p_sign = mid_sign = None  # no discordant test: no sign test (not p = 1)
+    net = classification.net_rates(counts)
+    sign_method = "sign"
+    if bool(np.any(s.n_ref != s.n_grp)):
+        # unequal numbers per group within tests: raw counts and the sign test are biased
+        exp_ref, exp_grp = classification.expected_favoured(s.n_ref, s.n_grp, s.k_ref + s.k_grp)
+        net = classification.net_rates(counts, exp_ref - exp_grp)
+        p_sign, mid_sign, sign_method = (classification.stratified_exact_test(
+            s.n_ref, s.n_grp, s.k_ref + s.k_grp, s.k_ref), None, "stratified_exact")
     rows = _app_rows(apps, layout, s, ref, grp)
     y, is_ref, clusters = apps.positive[rows], layout.group_index[rows] == ref, layout.test_index[rows]
     design = _design(apps, rows)
@@ -136,6 +147,6 @@ def compare(apps: Applications, layout: Layout, ref: int, grp: int, *, level: fl
         design="paired" if s.is_paired else "multi_application", tests=len(s.tests),
         tests_left_out=s.left_out, reference_applications=nr, group_applications=ng,
         reference_rate=rate_r, group_rate=rate_g, rate_difference=diff, **intervals,
-        test_counts=counts, **classification.net_rates(counts), sign_test_p=p_sign,
-        sign_test_mid_p=mid_sign, regression=lpm if len(rows) else None, conditional_logit=clogit,
+        test_counts=counts, **net, sign_test_p=p_sign, sign_test_mid_p=mid_sign, sign_test_method=sign_method,
+        regression=lpm if len(rows) else None, conditional_logit=clogit,
     )

@@ -20,6 +20,24 @@ def _labels(values) -> np.ndarray:
     return np.array(["" if v is None or v != v else str(v) for v in arr.tolist()], dtype=str)
 
 
+TRUE_TEXT = frozenset({"true", "1", "yes", "y", "t"})
+FALSE_TEXT = frozenset({"false", "0", "no", "n", "f", ""})
+
+
+def _truth(value) -> bool:
+    """A `positive` cell: bools and numbers as usual; text "False"/"0"/"no" is False (bool("False") is True)."""
+    if value is None:
+        return False
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in TRUE_TEXT:
+            return True
+        if text in FALSE_TEXT:
+            return False
+        raise ValueError(f"cannot read {value!r} as a positive response (use true/false or 1/0)")
+    return bool(value)
+
+
 @dataclass(frozen=True, eq=False)
 class Applications:
     """Application-level data of one round: parallel arrays, one entry per sent application.
@@ -79,7 +97,7 @@ class Applications:
         positive_set = set(positive_outcomes)
         columns = {key: [row.get(key) for row in rows] for key in rows[0]}
         if "positive" in columns:
-            positive = np.array([bool(v) for v in columns["positive"]])
+            positive = np.array([_truth(v) for v in columns["positive"]], dtype=bool)
         else:
             positive = np.isin(_labels(columns["outcome"]), list(positive_set))
         keep = [c for c in columns if c not in CORE_COLUMNS] if attributes is None else list(attributes)

@@ -98,11 +98,28 @@ def tests_needed(gap: float, discordance: float, alpha: float = 0.05, power: flo
     """
     start = connor_tests(gap, discordance, alpha, power)
     n = max(1, int(start * 0.7))
+    while n < 2000 and n <= max_tests:  # every n: a block of candidates at once
+        block = np.arange(n, min(n + 64, 2000, max_tests + 1))
+        hit = np.flatnonzero(_exact_power_many(block, gap, discordance, alpha) >= power)
+        if len(hit):
+            return TestsNeeded(gap, discordance, alpha, power, int(block[hit[0]]), start)
+        n = int(block[-1]) + 1
     while n <= max_tests:
         if mcnemar_power_exact(n, gap, discordance, alpha) >= power:
             return TestsNeeded(gap, discordance, alpha, power, n, start)
-        n += 1 if n < 2000 else max(1, n // 200)
+        n += max(1, n // 200)
     return TestsNeeded(gap, discordance, alpha, power, None, start)
+
+
+def _exact_power_many(ns: np.ndarray, gap: float, discordance: float, alpha: float) -> np.ndarray:
+    """mcnemar_power_exact for several n at once (the rejection probability given m does not depend on n)."""
+    p10, _ = _cells(gap, discordance)
+    m = np.arange(int(ns.max()) + 1)
+    lo = _critical_lower(m, alpha)
+    share = p10 / discordance
+    reject = np.where(lo >= 0, binom.cdf(lo, m, share) + binom.sf(m - lo - 1, m, share), 0.0)
+    weights = binom.pmf(m[None, :], ns[:, None], discordance)  # zero where m > n
+    return weights @ reject
 
 
 def min_discordant_to_flag(targets: int, fdr: float = 0.05) -> int:
@@ -114,26 +131,38 @@ def min_discordant_to_flag(targets: int, fdr: float = 0.05) -> int:
     return math.ceil(math.log2(targets / fdr) - 1e-12)
 
 
+def _critical_upper(m: np.ndarray, threshold: float) -> np.ndarray:
+    """Smallest b with one-sided P(Bin(m, 1/2) >= b) <= threshold (m + 1 when no b reaches it)."""
+    m = np.asarray(m, dtype=np.int64)
+    b = binom.isf(threshold, m, 0.5).astype(np.int64) + 1  # isf: smallest x with sf(x) <= threshold
+    b = np.where(binom.sf(b - 2, m, 0.5) <= threshold, b - 1, b)  # guard against rounding in isf
+    b = np.where(binom.sf(b - 1, m, 0.5) <= threshold, b, b + 1)
+    return np.minimum(b, m + 1)
+
+
+def _flag_given_discordant(max_tests: int, share_reference: float, threshold: float) -> np.ndarray:
+    """P(flag alone | m discordant tests) for m = 0..max_tests: B | m ~ Bin(m, share) reaching the critical value."""
+    m = np.arange(max_tests + 1)
+    crit = _critical_upper(m, threshold)
+    return np.where(crit <= m, binom.sf(crit - 1, m, share_reference), 0.0)
+
+
 def flag_probability(tests: int, share_reference: float, discordance: float, targets: int,
                      fdr: float = 0.05) -> float:
-    """Chance that a target with `tests` paired tests is flagged alone at the round's FDR.
+    """Exact chance that a target with `tests` paired tests and the given pattern is flagged alone.
 
     Discordant tests M ~ Bin(tests, discordance); those favouring the reference
-    B | M ~ Bin(M, share_reference); flagged when P(Bin(M, 1/2) >= B) <= fdr / targets.
+    B | M ~ Bin(M, share_reference); flagged alone by Benjamini-Hochberg among
+    `targets` comparisons when P(Bin(M, 1/2) >= B) <= fdr / targets. Alone is the
+    worst case: BH can flag several extreme targets together at up to k fdr / targets.
     """
-    m = np.arange(tests + 1)
-    threshold = fdr / targets
-    # smallest b per m with one-sided p <= threshold (m + 1 when none)
-    b = np.arange(tests + 1)[None, :]
-    ok = (binom.sf(b - 1, m[:, None], 0.5) <= threshold) & (b <= m[:, None])
-    first = np.where(ok.any(axis=1), ok.argmax(axis=1), m + 1)
-    flagged = binom.sf(first - 1, m, share_reference)
-    return float(np.sum(binom.pmf(m, tests, discordance) * flagged))
+    given = _flag_given_discordant(tests, share_reference, fdr / targets)
+    return float(binom.pmf(np.arange(tests + 1), tests, discordance) @ given)
 
 
 def tests_per_target(share_reference: float, discordance: float, targets: int, fdr: float = 0.05,
                      power: float | None = None, max_tests: int = 2000) -> int | None:
-    """Paired tests one target needs to be flagged at the round's FDR among `targets`.
+    """Paired tests one target needs to be flagged alone at the round's FDR among `targets`.
 
     Without `power`: the target shows exactly its share (expected counts, 'same
     pattern'): the smallest n with round(n discordance) discordant tests of which
@@ -143,12 +172,19 @@ def tests_per_target(share_reference: float, discordance: float, targets: int, f
     if not 0.5 < share_reference <= 1 or not 0 < discordance <= 1:
         raise ValueError("need 0.5 < share_reference <= 1 and 0 < discordance <= 1")
     threshold = fdr / targets
+    if power is None:
+        n = np.arange(1, max_tests + 1)
+        m = np.round(n * discordance)  # numpy rounds half to even, as Python's round()
+        b = np.round(m * share_reference)
+        hit = np.flatnonzero((m > 0) & (binom.sf(b - 1, m, 0.5) <= threshold))
+        return int(n[hit[0]]) if len(hit) else None
+    given = _flag_given_discordant(max_tests, share_reference, threshold)
+    # P(M = m) for n tests from the row for n - 1 (Pascal's rule): one pass, no pmf per n.
+    row = np.zeros(max_tests + 2)
+    row[0] = 1.0
     for n in range(1, max_tests + 1):
-        if power is None:
-            m = round(n * discordance)
-            b = round(m * share_reference)
-            if m and binom.sf(b - 1, m, 0.5) <= threshold:
-                return n
-        elif flag_probability(n, share_reference, discordance, targets, fdr) >= power:
+        row[1:n + 1] = row[1:n + 1] * (1 - discordance) + row[:n] * discordance
+        row[0] *= 1 - discordance
+        if row[:n + 1] @ given[:n + 1] >= power:
             return n
     return None

@@ -5,7 +5,7 @@ import math
 import warnings
 
 import numpy as np
-from scipy.stats import chi2, norm
+from scipy.stats import chi2, norm, t
 
 from analysis.data import factorize
 from analysis.result import ConditionalLogit, Regression
@@ -25,6 +25,30 @@ def dummies(design: dict[str, np.ndarray], n: int) -> tuple[np.ndarray, list[str
     return (np.column_stack(columns) if columns else np.empty((n, 0))), names
 
 
+# A design factor whose levels explain at least this share of the variance of
+# is_reference (R^2) is near-collinear with the groups: with a fixed rotation of
+# send orders (callback inter1) its dummies take the group effect's place.
+COLLINEAR_R2 = 0.5
+NO_VARIATION = "no variation in the outcome: no inference"
+
+
+def _collinear_factors(design: dict[str, np.ndarray], is_ref: np.ndarray) -> tuple[dict, list[str]]:
+    """Design factors kept, and notes on the ones dropped for being near-collinear with the groups."""
+    kept, notes = {}, []
+    x = np.asarray(is_ref, float)
+    total = float(np.sum((x - x.mean()) ** 2))
+    for factor, values in design.items():
+        _, codes = factorize(values)
+        n = np.bincount(codes)
+        means = np.bincount(codes, weights=x) / n
+        r2 = float(np.sum(n * (means - x.mean()) ** 2)) / total if total > 0 else 0.0
+        if r2 >= COLLINEAR_R2:
+            notes.append(f"{factor} left out of the model: nearly collinear with the groups (R2 = {r2:.2f})")
+        else:
+            kept[factor] = values
+    return kept, notes
+
+
 def _full_rank(x: np.ndarray) -> bool:
     return x.shape[1] == 0 or np.linalg.matrix_rank(x) == x.shape[1]
 
@@ -35,23 +59,35 @@ def lpm_clustered(y, is_ref, clusters, design: dict[str, np.ndarray], level: flo
     The coefficient of is_reference is the gap in percentage points; statsmodels'
     cluster-robust covariance (Liang & Zeger 1986; small-sample factor
     G/(G-1) * (N-1)/(N-K), as Stata) gives the SE of Bertrand & Mullainathan (2004).
-    Design terms that are collinear with the rest are dropped, not fitted.
+    Design terms that are collinear with the rest are dropped, not fitted; factors
+    nearly collinear with the groups too (COLLINEAR_R2, said in the note). p-value
+    and interval use t with G - 1 degrees of freedom, the reference distribution
+    that the G/(G-1) small-sample correction implies (Cameron & Miller 2015, J Human
+    Resources 50:317, section VI). No variation in the outcome: no inference.
     """
+    design, notes = _collinear_factors(design, is_ref) if len(y) else (design, [])
     extra, names = dummies(design, len(y))
     x = np.column_stack([np.ones(len(y)), np.asarray(is_ref, float), extra])
     if not _full_rank(x):
         x, names = x[:, :2], []
     clusters = np.asarray(clusters)
     n_clusters = int(np.count_nonzero(np.bincount(clusters))) if len(clusters) else 0
+    note = "; ".join(notes)
     if n_clusters < 2 or np.ptp(x[:, 1]) == 0:
-        return Regression(None, None, None, (None, None), len(y), n_clusters, tuple(names))
+        return Regression(None, None, None, (None, None), len(y), n_clusters, tuple(names), note)
+    if np.ptp(np.asarray(y, float)) == 0:
+        return Regression(0.0, None, None, (None, None), len(y), n_clusters, tuple(names),
+                          "; ".join([*notes, NO_VARIATION]))
     from statsmodels.regression.linear_model import OLS
 
     fit = OLS(np.asarray(y, float), x).fit(cov_type="cluster", cov_kwds={"groups": clusters})
     coef, se = float(fit.params[1]), float(fit.bse[1])
-    z = norm.ppf(0.5 + level / 2)
-    p = float(2 * norm.sf(abs(coef / se))) if se > 0 else None
-    return Regression(coef, se, p, (coef - z * se, coef + z * se), len(y), n_clusters, tuple(names))
+    if not se > 1e-12:
+        return Regression(coef, None, None, (None, None), len(y), n_clusters, tuple(names),
+                          "; ".join([*notes, NO_VARIATION]))
+    q = t.ppf(0.5 + level / 2, n_clusters - 1)
+    p = float(2 * t.sf(abs(coef / se), n_clusters - 1))
+    return Regression(coef, se, p, (coef - q * se, coef + q * se), len(y), n_clusters, tuple(names), note)
 
 
 def conditional_logit(y, is_ref, clusters, design: dict[str, np.ndarray], level: float = 0.95) -> ConditionalLogit:
@@ -72,10 +108,32 @@ def conditional_logit(y, is_ref, clusters, design: dict[str, np.ndarray], level:
     x = np.column_stack([np.asarray(is_ref, float)[informative], extra])
     if n_inf == 0 or np.ptp(x[:, 0]) == 0:
         return ConditionalLogit(None, None, None, None, (None, None), n_inf, "no informative test")
+    separated = _separation(y[informative], x[:, 0], inv[informative])
+    if separated:
+        return ConditionalLogit(None, None, None, None, (None, None), n_inf, separated)
     x = x[:, _varies_within(x, inv[informative])]
     if not _full_rank(x):
         x = x[:, :1]
     return _fit_conditional_logit(y[informative], x, inv[informative], n_inf, level)
+
+
+def _separation(y: np.ndarray, is_ref: np.ndarray, groups: np.ndarray) -> str:
+    """A note when every informative test gives the reference group its most (or fewest) possible positives.
+
+    Then the conditional likelihood increases without bound in the reference's
+    odds ratio (complete separation): there is no finite estimate to report.
+    """
+    k = np.bincount(groups, weights=y)
+    n_ref = np.bincount(groups, weights=is_ref)
+    n_all = np.bincount(groups)
+    k_ref = np.bincount(groups, weights=y * is_ref)
+    most = np.minimum(k, n_ref)
+    fewest = np.maximum(0, k - (n_all - n_ref))
+    for side, hit in (("the reference group", k_ref == most), ("the other group", k_ref == fewest)):
+        if np.all(hit):
+            return (f"complete separation: every informative test favoured {side} as far as it could; "
+                    "no finite odds ratio")
+    return ""
 
 
 def _varies_within(x: np.ndarray, groups: np.ndarray) -> np.ndarray:

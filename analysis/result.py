@@ -65,6 +65,7 @@ class Regression(Serialisable):
     applications: int
     clusters: int
     terms: tuple[str, ...]
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,11 +106,13 @@ class Comparison(Serialisable):
     gross_group_favoured: float | None
     net_discrimination: float | None
     net_discrimination_all_tests: float | None
-    sign_test_p: float
-    sign_test_mid_p: float
+    sign_test_p: float | None
+    sign_test_mid_p: float | None
     regression: Regression | None
     conditional_logit: ConditionalLogit | None
     between_target_sd: float | None = None
+    sign_test_method: str = "sign"  # "stratified_exact" when groups are unequally many within tests
+    sign_test_p_holm: float | None = None  # Holm-adjusted over the comparisons (three or more groups)
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,7 @@ class ExactTarget(Serialisable):
     reference_positives: int
     group_positives: int
     expected_reference_positives: float
+    min_p_value: float | None = None  # smallest p its informative tests could give
 
 
 @dataclass(frozen=True)
@@ -182,6 +186,7 @@ class KrwTarget(Serialisable):
     q_value: float | None
     flagged: bool
     shrunk_gap: float | None
+    p_source: str = "z"  # "exact": SE 0 or one job, the exact test's p-value stands in
 
 
 @dataclass(frozen=True)
@@ -209,6 +214,14 @@ class TargetResult(Serialisable):
     further_tests_needed: int | None
     exact: ExactTarget
     krw: KrwTarget
+    informative_tests: int = 0
+    p_source: str = "exact"
+    min_p_value: float | None = None
+    flag_threshold: float | None = None
+    familywise_flagged: bool = False
+    familywise_threshold: float | None = None
+    evidence_facts: dict[str, Any] | None = None
+    posterior_interval: tuple[float | None, float | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -220,6 +233,7 @@ class Mixture(Serialisable):
     odds_ratio_discriminating: float | None
     targets: int
     identified: bool
+    calibration: dict[str, Any] | None = None  # the checks that decide whether posteriors are shown
 
 
 @dataclass(frozen=True)
@@ -242,3 +256,8 @@ class RoundAnalysis(Serialisable):
     mixtures: tuple[Mixture, ...]
     balance: tuple[BalanceCheck, ...]
     notes: tuple[str, ...]
+    pi0: float = 1.0
+    familywise: dict[str, Any] | None = None
+    sensitivity: dict[str, Any] | None = None
+    awareness_only: bool = False
+    omnibus: dict[str, Any] | None = None  # Cochran's Q across all groups (three or more)

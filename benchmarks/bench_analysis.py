@@ -18,7 +18,7 @@ from analysis.data import Layout
 from analysis.targets import target_tests
 from benchmarks.harness import Figure, best_time
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "validation" / "kline-rose-walters-2022.csv"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "validation" / "kline-rose-walters-2022.csv"
 POSITIVE = ("invitation", "information_request")
 
 

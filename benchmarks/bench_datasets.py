@@ -18,7 +18,7 @@ from pathlib import Path
 from benchmarks.harness import Figure, best_time
 
 ROWS = 100_000
-KRW = Path(__file__).resolve().parents[1].parent / "shared" / "validation" / "kline-rose-walters-2022.csv"
+KRW = Path(__file__).resolve().parents[1] / "tests" / "data" / "validation" / "kline-rose-walters-2022.csv"
 HEADER = ["test_id", "target", "group", "outcome", "profile", "send_order", "sent_at", "municipality", "sector"]
 
 

@@ -193,8 +193,9 @@ def _planned_round(organisation: Organisation, design: Design, targets: int, kin
     draw_sample(round_, targets, seed=SEED, kinds=kinds, months_excluded=0)
     generate_schedule(round_, ScheduleSettings(start, lag_min=1, lag_max=3, tests_per_day=per_day, seed=SEED))
     save_planning(round_, design.planning)
+    # A demonstration: the confirmations the coordinator would give on the lock page.
     with force_locale("nl_BE"):  # the demo's pre-registration PDF is in Dutch, like its users
-        lock_round(round_, awareness_confirmed=True)
+        lock_round(round_, awareness_confirmed=True, power_confirmed=True)
     return round_
 
 

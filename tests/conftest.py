@@ -235,18 +235,14 @@ def objects(db, org, other_org, make_user):
     }
 
 
-VALIDATION_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "validation"
+VALIDATION_DIR = Path(__file__).resolve().parent / "data" / "validation"
 
 
 def validation_file(name: str) -> Path:
-    """A file of ../shared/validation (published data sets): fail on CI when it
-    is missing, skip elsewhere."""
+    """A file of tests/data/validation (published data sets, see its README): a missing file fails."""
     path = VALIDATION_DIR / name
     if not path.exists():
-        message = f"validation data missing: {path}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        pytest.fail(f"validation data missing: {path} (it is part of the repository)")
     return path
 
 

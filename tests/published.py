@@ -1,4 +1,4 @@
-"""Figures published with the validation data sets (../shared/validation/README.md),
+"""Figures published with the validation data sets (tests/data/validation/README.md),
 typed in once so that every test compares with the same numbers."""
 
 # callback-inter1 (R package `callback`, getting-started vignette): each group

@@ -100,9 +100,15 @@ def _attribute_arrays(names, test_attributes, application_attributes, municipali
     return out
 
 
+# What a round is analysed with unless the pre-registration says otherwise: the
+# software's documented defaults at lock time (docs/statistics.md).
+REGISTERED_METHOD = {"target_method": "exact", "q_method": "bh"}
+INVITATION_ONLY = ("invitation",)
+
+
 def analyse(
     round_: Round, *, by: Sequence[str] = (), fdr: float | None = None, positive: Sequence[str] | None = None,
-    target_method: str = "exact", pseudonymise: bool = False,
+    target_method: str = "exact", q_method: str = "bh", pseudonymise: bool = False,
 ) -> RoundAnalysis:
     """Run the statistics engine on a stored round."""
     apps = round_applications(round_, positive=positive, by=by, pseudonymise=pseudonymise)
@@ -111,6 +117,40 @@ def analyse(
         raise AnalysisInputError(f"the reference group {reference!r} has no responses yet")
     try:
         return analyse_round(apps, reference, by=list(by), fdr=fdr if fdr is not None else round_.fdr_level,
-                             target_method=target_method)
+                             target_method=target_method, q_method=q_method,
+                             awareness_only=bool(round_.is_awareness_only))
     except ValueError as error:  # the engine explains what it cannot do
         raise AnalysisInputError(str(error)) from None
+
+
+def registered(round_: Round) -> dict | None:
+    """What the pre-registration fixed for the analysis, or None when the round was never locked."""
+    design = ((round_.planning or {}).get("preregistration") or {}).get("design")
+    if not design:
+        return None
+    return {"positive_outcomes": sorted(design["positive_outcomes"]), "fdr_level": design["fdr_level"],
+            **REGISTERED_METHOD}
+
+
+def deviations(round_: Round, result: RoundAnalysis, positive: Sequence[str] | None = None) -> list[dict]:
+    """Every choice of this analysis that differs from the pre-registration ([] when none or not locked)."""
+    fixed = registered(round_)
+    if fixed is None:
+        return []
+    used = {"positive_outcomes": sorted(positive or round_.positive_outcomes), "fdr_level": result.fdr_level,
+            "target_method": result.target_method, "q_method": result.q_method}
+    return [{"item": key, "registered": fixed[key], "used": used[key]} for key in fixed if fixed[key] != used[key]]
+
+
+def invitation_only_flags(round_: Round, result: RoundAnalysis, pseudonymise: bool = False) -> dict:
+    """Sensitivity: the per-target flags when only an invitation counts as positive."""
+    try:
+        alt = analyse(round_, fdr=result.fdr_level, positive=INVITATION_ONLY, target_method=result.target_method,
+                      q_method=result.q_method, pseudonymise=pseudonymise)
+    except AnalysisInputError as error:
+        return {"positive_outcomes": list(INVITATION_ONLY), "applicable": False, "reason": str(error)}
+    main = {(t.target, t.group): t.flagged for t in result.targets}
+    other = {(t.target, t.group): t.flagged for t in alt.targets}
+    return {"positive_outcomes": list(INVITATION_ONLY), "applicable": True, "flagged": alt.flagged_targets,
+            "newly_flagged": [f"{k[0]} ({k[1]})" for k, v in other.items() if v and not main.get(k)],
+            "no_longer_flagged": [f"{k[0]} ({k[1]})" for k, v in main.items() if v and not other.get(k)]}

@@ -146,18 +146,21 @@ def _round(round_id: int) -> Round:
 @click.option("--target-method", type=click.Choice(["exact", "krw"]), default="exact", show_default=True,
               help="exact: exact tests per target (few tests per target); krw: Kline-Rose-Walters estimates "
                    "(many tests per target).")
+@click.option("--q-method", type=click.Choice(["bh", "storey"]), default="bh", show_default=True,
+              help="bh: Benjamini-Hochberg q-values; storey: Storey's adaptive q-values (needs at least 50 "
+                   "target comparisons; a deviation unless pre-registered).")
 @click.option("--pseudonymise", is_flag=True, help="Show targets by their codes, as viewers see them.")
 def analyse_command(round_id: int, fmt: str, by: tuple[str, ...], fdr: float | None, positive: str | None,
-                    target_method: str, pseudonymise: bool) -> None:
+                    target_method: str, q_method: str, pseudonymise: bool) -> None:
     """Analyse round ROUND_ID: response rates per group, comparisons, and the evidence per target."""
     round_ = _round(round_id)
     outcomes = _outcomes(positive)
     try:
         result = analyse(round_, by=by, fdr=fdr, positive=outcomes, target_method=target_method,
-                         pseudonymise=pseudonymise)
+                         q_method=q_method, pseudonymise=pseudonymise)
     except AnalysisInputError as error:
         _fail(str(error))
-    doc = analysis_document(round_, result, outcomes)
+    doc = analysis_document(round_, result, outcomes, pseudonymise=pseudonymise)
     click.echo(json.dumps(doc, allow_nan=False) if fmt == "json" else analysis_text(doc))
 
 

@@ -14,10 +14,22 @@ from collections.abc import Sequence
 from analysis import RoundAnalysis
 from praktijktest.rounds.models import Round
 
+from .adapter import INVITATION_ONLY, deviations, invitation_only_flags
 
-def analysis_document(round_: Round, result: RoundAnalysis, positive: Sequence[str] | None = None) -> dict:
-    """Plain JSON of one analysed round (rates are fractions, p-values unadjusted unless named q)."""
+
+def analysis_document(round_: Round, result: RoundAnalysis, positive: Sequence[str] | None = None,
+                      *, pseudonymise: bool = False) -> dict:
+    """Plain JSON of one analysed round (rates are fractions, p-values unadjusted unless named q).
+
+    Adds `deviations` (choices that differ from the pre-registration) and, under
+    `sensitivity`, the flags when only an invitation counts as positive.
+    """
     data = result.to_dict()
+    data["deviations"] = deviations(round_, result, positive)
+    sensitivity = dict(data.get("sensitivity") or {})
+    if set(positive or round_.positive_outcomes) != set(INVITATION_ONLY):
+        sensitivity["invitation_only"] = invitation_only_flags(round_, result, pseudonymise)
+    data["sensitivity"] = sensitivity
     breakdowns = data.pop("breakdowns")
     head = {
         "round_id": round_.id,
@@ -70,6 +82,8 @@ def analysis_text(doc: dict) -> str:
     if doc.get("between_target_sd") is not None:
         lines.append(f"Between-target standard deviation of the gap: {_pct(doc['between_target_sd'])}")
     lines += [f"Note: {note}" for note in doc["notes"]]
+    lines += [f"Deviation from the pre-registration: {d['item']} registered {d['registered']}, used {d['used']}"
+              for d in doc.get("deviations", [])]
     return "\n".join(lines)
 
 

@@ -153,6 +153,9 @@ class LockForm(FlaskForm):
     is_awareness_only = BooleanField(
         _l("This round is for awareness only: its results will not be used as evidence against single targets.")
     )
+    is_low_power_confirmed = BooleanField(
+        _l("I know that the round is unlikely to detect the expected gap, and lock it anyway.")
+    )
 
 
 class StatusForm(FlaskForm):

@@ -17,7 +17,7 @@ from praktijktest.rounds.forms import LockForm
 from praktijktest.rounds.materials import round_profiles, round_templates
 from praktijktest.rounds.models import Round
 from praktijktest.rounds.planning import evidence_plan, sampled_targets
-from praktijktest.rounds.preregistration import awareness_warning, lock_problems, lock_round
+from praktijktest.rounds.preregistration import awareness_warning, lock_problems, lock_round, power_warning
 from praktijktest.rounds.services import RoundError, round_counts
 
 
@@ -37,9 +37,14 @@ def lock(round_id: int):
             # Said once, at the box to tick; the warning itself stands just above it.
             form.is_awareness_only.errors = [_("Tick the box to confirm that this round is for awareness only.")]
             return _render_check(round_, form, None)
+        elif plan and plan.needs_power_confirmation and not form.is_low_power_confirmed.data:
+            form.is_low_power_confirmed.errors = [_("Tick the box to confirm that you lock a round that is unlikely "
+                                                    "to detect the expected gap.")]
+            return _render_check(round_, form, None)
         else:
             try:
                 lock_round(round_, awareness_confirmed=form.is_awareness_only.data,
+                           power_confirmed=form.is_low_power_confirmed.data,
                            expected_version=form.version.data or None)
             except RoundError as exc:
                 error = str(exc)
@@ -66,7 +71,8 @@ def _render_check(round_: Round, form: LockForm, error: str | None):
         "rounds/lock_check.html", round=round_, form=form, error=error, plan=plan,
         problems=lock_problems(round_), profiles_per_group=per_group, templates=list(round_templates(round_)),
         sampled=sampled_targets(round_), counts=round_counts([round_.id])[round_.id],
-        awareness_warning=awareness_warning(plan, round_.market) if plan and plan.can_flag is False else None,
+        awareness_warning=awareness_warning(plan, round_.market) if plan and plan.needs_awareness_confirmation else None,
+        power_warning=power_warning(plan) if plan and plan.needs_power_confirmation else None,
     )
 
 

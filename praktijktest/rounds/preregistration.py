@@ -12,7 +12,7 @@ import json
 from collections import Counter
 
 from flask import current_app
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 
 from praktijktest.audit.services import record
@@ -21,7 +21,7 @@ from praktijktest.i18n import format_percent
 from praktijktest.rounds.labels import label_functions
 from praktijktest.rounds.materials import round_profiles, round_templates
 from praktijktest.rounds.models import Round, RoundStatus
-from praktijktest.rounds.planning import EvidencePlan, evidence_plan, sampled_targets, saved_inputs
+from praktijktest.rounds.planning import EvidencePlan, refresh_stored_plan, sampled_targets, saved_inputs
 from praktijktest.rounds.services import RoundError, check_editable, transition
 
 HASH_FORMAT = "praktijktest-preregistration/1"
@@ -108,24 +108,27 @@ def lock_problems(round_: Round) -> list[str]:
     return problems
 
 
-def lock_round(round_: Round, *, awareness_confirmed: bool = False, expected_version: int | None = None,
-               locked_by=None) -> Round:
+def lock_round(round_: Round, *, awareness_confirmed: bool = False, power_confirmed: bool = False,
+               expected_version: int | None = None, locked_by=None) -> Round:
     """Lock a draft round: check it, render and store the pre-registration PDF, make it ready.
 
     Refused (RoundError) when the design is incomplete, when the form is stale,
-    or when no single target could ever be flagged and the coordinator did not
-    confirm that the round is for awareness only.
+    when a target with the expected pattern is unlikely to be flagged and the
+    coordinator did not confirm that the round is for awareness only, or when the
+    round as a whole is unlikely to detect the expected gap and that was not confirmed.
     """
     check_editable(round_, expected_version)
     problems = lock_problems(round_)
     if problems:
         raise RoundError(" ".join(problems))
-    plan = evidence_plan(round_)
+    plan = refresh_stored_plan(round_)
     if plan.needs_awareness_confirmation and not awareness_confirmed:
         confirm = _("Confirm that this round is for awareness only.")
         raise RoundError(f"{awareness_warning(plan, round_.market)} {confirm}")
+    if plan.needs_power_confirmation and not power_confirmed:
+        confirm = _("Confirm that you want to lock the round with this number of tests.")
+        raise RoundError(f"{power_warning(plan)} {confirm}")
     round_.is_awareness_only = plan.needs_awareness_confirmation
-    round_.planning = {**round_.planning, "power": {**saved_inputs(round_), "figures": plan.to_dict()}}
     transition(round_, RoundStatus.READY)
     design = canonical_design(round_)
     round_.protocol_sha256 = hashlib.sha256(canonical_bytes(design)).hexdigest()
@@ -140,22 +143,34 @@ def lock_round(round_: Round, *, awareness_confirmed: bool = False, expected_ver
 
 
 def awareness_warning(plan: EvidencePlan, market: str = "labour") -> str:
-    """The plain-words warning shown when no single target can be flagged on its own evidence."""
-    values = {"n": plan.tests_per_target, "needed": plan.min_tests_to_flag, "f": plan.comparisons,
-              "q": format_percent(plan.fdr_level, 0)}
-    if market == "housing":
-        return _("With %(n)s tests per landlord or agency no single landlord or agency can be flagged on its own "
-                 "evidence (false discovery rate %(q)s over %(f)s comparisons): even if every test favours the "
-                 "reference group, one landlord or agency alone stays below the bar; only several showing the same "
-                 "pattern can be flagged together. You would need at least %(needed)s tests per landlord or agency.",
-                 **values)
+    """Plain words when a target with the expected pattern is unlikely to be flagged on its own."""
+    values = {"n": plan.tests_per_target, "prob": plan.flag_probability_text, "f": plan.comparisons,
+              "q": format_percent(plan.fdr_level, 0), "power": format_percent(plan.power, 0),
+              "needed": plan.tests_per_target_for_power or _("more than 2000"),
+              "informative": format_decimal(plan.expected_informative_tests or 0, format="0.#")}
     # Benjamini-Hochberg compares the k-th smallest p-value with k*q/F: one target
-    # alone needs 2^-m <= q/F, but k targets with the same extreme pattern only
-    # k*q/F each, which is why the warning speaks of "its own evidence".
-    return _("With %(n)s tests per employer no single employer can be flagged on its own evidence (false discovery "
-             "rate %(q)s over %(f)s comparisons): even if every test favours the reference group, one employer alone "
-             "stays below the bar; only several employers showing the same pattern can be flagged together. You "
-             "would need at least %(needed)s tests per employer.", **values)
+    # alone needs p <= q/F, several extreme targets together only k*q/F each; the
+    # probability is for the target alone, the case a dossier must rely on.
+    if market == "housing":
+        return _("With %(n)s tests per landlord or agency, of which about %(informative)s informative, a landlord "
+                 "or agency that treats the groups as unequally as you expect is flagged alone with a probability "
+                 "of %(prob)s (false discovery rate %(q)s over %(f)s comparisons). Several landlords or agencies "
+                 "with an extreme pattern can be flagged together, but not one on its own evidence. For a "
+                 "probability of %(power)s you would need %(needed)s tests per landlord or agency.", **values)
+    return _("With %(n)s tests per employer, of which about %(informative)s informative, an employer that treats "
+             "the groups as unequally as you expect is flagged alone with a probability of %(prob)s (false discovery "
+             "rate %(q)s over %(f)s comparisons). Several employers with an extreme pattern can be flagged together, "
+             "but not one on its own evidence. For a probability of %(power)s you would need %(needed)s tests per "
+             "employer.", **values)
+
+
+def power_warning(plan: EvidencePlan) -> str:
+    """Plain words when the whole round is unlikely to detect the expected gap."""
+    return _("With %(planned)s tests in all, the round is unlikely to detect a gap of %(gap)s at all: the chance "
+             "is %(power)s. Detecting it with a chance of %(target)s takes about %(needed)s tests.",
+             planned=plan.planned_tests, gap=format_percent(plan.gap, 0),
+             power=format_percent(plan.power_exact_at_planned or 0, 1), target=format_percent(plan.power, 0),
+             needed=plan.tests_needed_exact or _("more than 100,000"))
 
 
 def render_preregistration(round_: Round, design: dict, plan: EvidencePlan) -> bytes:

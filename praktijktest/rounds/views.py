@@ -25,7 +25,13 @@ from praktijktest.rounds.labels import STATUS_ACTIONS, label_functions, transiti
 from praktijktest.rounds.materials import round_profiles, round_templates
 from praktijktest.rounds.models import ALLOWED_TRANSITIONS, IllegalTransition, Round, RoundStatus
 from praktijktest.rounds.planning import evidence_plan, save_planning, saved_inputs
-from praktijktest.rounds.preregistration import awareness_warning, lock_problems, read_preregistration, sample_endpoint
+from praktijktest.rounds.preregistration import (
+    awareness_warning,
+    lock_problems,
+    power_warning,
+    read_preregistration,
+    sample_endpoint,
+)
 from praktijktest.rounds.services import RoundError, change_status, copy_round, create_round, round_counts, update_round
 from praktijktest.rounds.tasks import next_task, round_tasks
 
@@ -182,6 +188,7 @@ def _render_detail(round_: Round, planning_form: PlanningForm | None = None, sta
             "planning_form": planning_form or _planning_form(round_, plan),
             "problems": lock_problems(round_) if not round_.is_locked else [],
             "awareness_warning": awareness_warning(plan, round_.market) if plan and plan.can_flag is False else None,
+            "power_warning": power_warning(plan) if plan and plan.needs_power_confirmation else None,
         }
     return render_template("rounds/detail.html", **context)
 

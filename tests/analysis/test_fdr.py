@@ -15,10 +15,17 @@ def test_bh_matches_statsmodels():
 
 def test_storey_is_pi0_times_bh():
     p = np.array([0.001, 0.01, 0.2, 0.6, 0.7, 0.9, 0.95, 1.0])
-    assert storey_pi0(p) == 1.0  # 5 / (8 * 0.5) = 1.25, capped at 1
+    assert storey_pi0(p) == 1.0  # STS: (1 + 5) / (8 * 0.5) = 1.5, capped at 1
     q, used = storey_qvalues(p)
     assert used == 1.0 and q == pytest.approx(bh_qvalues(p))
-    assert storey_pi0([0.01, 0.02, 0.9, 0.03]) == pytest.approx(1 / 2)
+    # Storey, Taylor & Siegmund (2004) eq. 6: (1 + #{p > 0.5}) / (m (1 - 0.5)) = (1 + 1) / 2
+    assert storey_pi0([0.01, 0.02, 0.9, 0.03]) == pytest.approx(1.0)
+    assert storey_pi0([0.01, 0.02, 0.9, 0.03, 0.04, 0.01]) == pytest.approx(2 / 3)
+
+
+def test_storey_pi0_is_never_zero():
+    # Storey (2002) gives 0 when no p exceeds lambda; STS gives 1 / (m (1 - lambda)).
+    assert storey_pi0(np.full(20, 0.5)) == pytest.approx(1 / 10)
 
 
 def test_unknown_method_rejected():

@@ -92,7 +92,8 @@ def test_coordinator_designs_and_locks_a_round(open_page, live_server):
     page.fill("#other_rate", "30")
     submit(page, "#planning-section form button[type=submit]")
     warning = page.locator("#planning-section [role=alert]")
-    assert warning.count() == 1 and "10" in warning.inner_text()  # 3 per employer; log2(40 / 0.05) needs 10
+    # 3 per employer over 40 comparisons: the expected pattern is flagged alone with probability 0
+    assert warning.count() == 1 and "40" in warning.inner_text()
     violations += axe_violations(page)
     submit(page, f"main a[href='/rounds/{round_id}/lock']")  # the check-before-locking page
     violations += axe_violations(page)
@@ -101,6 +102,7 @@ def test_coordinator_designs_and_locks_a_round(open_page, live_server):
     assert page.locator("#is_awareness_only-error").count() == 1
     assert page.locator(".error-summary a[href='#is_awareness_only']").count() == 1
     page.check("#is_awareness_only")
+    page.check("#is_low_power_confirmed")  # 120 tests in all cannot detect 10 points reliably
     submit(page, "form[action$='/lock'] button[type=submit]")
     assert page.url.endswith(f"/rounds/{round_id}/locked")
     sha = page.locator("#prereg-heading + p code").inner_text()

@@ -180,6 +180,7 @@ def test_coordinator_plans_a_round_from_scratch(open_page, live_server, tmp_path
     step("check before locking: " + " | ".join(page.locator("main h2").all_inner_texts()))
     violations += axe_violations(page)
     page.check("#is_awareness_only")
+    page.check("#is_low_power_confirmed")  # 36 tests in all: the round is unlikely to detect the gap
     submit(page, "form[action$='/lock'] button[type=submit]")
     assert page.url.endswith(f"/rounds/{round_id}/locked")
     sha = page.locator("#prereg-heading + p code").inner_text()

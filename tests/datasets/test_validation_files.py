@@ -67,7 +67,7 @@ def test_kline_rose_walters_with_krw_method(import_round, analyse_json):
     summary = import_round(validation_file("kline-rose-walters-2022.csv"), "white")
     assert (summary["applications"], summary["tests"], summary["targets"]) == (83643, 11114, 108)
     assert any(w.startswith("88 tests have applications of one group only") for w in summary["warnings"])
-    doc = analyse_json(summary["round_id"], "--target-method", "krw")
+    doc = analyse_json(summary["round_id"], "--target-method", "krw", "--q-method", "storey")
     groups = _by(doc["groups"], "group")
     assert groups["white"]["rate"] == pytest.approx(0.2506, abs=5e-5)
     assert groups["black"]["rate"] == pytest.approx(0.2301, abs=5e-5)
@@ -79,13 +79,19 @@ def test_kline_rose_walters_with_krw_method(import_round, analyse_json):
     assert doc["between_target_sd"] == pytest.approx(0.0185, abs=5e-5)
     assert doc["target_method"] == "krw" and doc["q_method"] == "storey"
     assert len(doc["targets"]) == 108
-    assert sum(t["flagged"] for t in doc["targets"]) == doc["flagged_targets"] == 24
+    # KRW (2022): 23 firms at a 5% FDR (Storey q-values, Storey-Taylor-Siegmund pi0)
+    assert sum(t["flagged"] for t in doc["targets"]) == doc["flagged_targets"] == 23
+    # an imported round was never locked: nothing to deviate from
+    assert doc["deviations"] == []
+    assert doc["sensitivity"]["q_method"]["flagged"] == 17
     for target in doc["targets"]:
         assert {"gap", "se", "shrunk_gap", "p_value", "q_value", "flagged"} <= target.keys()
         assert target["target"].startswith("firm-")  # as imported: the command line runs with operator rights
-    pseudonymised = analyse_json(summary["round_id"], "--target-method", "krw", "--pseudonymise")
+    pseudonymised = analyse_json(summary["round_id"], "--target-method", "krw", "--q-method", "storey",
+                                 "--pseudonymise")
     assert all(t["target"].startswith("W-") for t in pseudonymised["targets"])
-    assert pseudonymised["flagged_targets"] == 24
+    assert pseudonymised["flagged_targets"] == 23
+    assert analyse_json(summary["round_id"], "--target-method", "krw")["flagged_targets"] == 17  # BH default
 
 
 INTER1 = INTER1_PAIRS

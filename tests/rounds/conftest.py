@@ -52,7 +52,7 @@ def draw_sample(db) -> Callable:
 def complete_round(make_round, draw_sample) -> Callable:
     """Factory: a draft round with profiles, templates, a sample and saved planning: it can be locked."""
 
-    def make(targets: int = 20, **fields):
+    def make(targets: int = 20, planning: dict | None = None, **fields):
         round_ = make_round(**fields)
         draw_sample(round_, targets)
         for group in round_.groups:
@@ -60,8 +60,8 @@ def complete_round(make_round, draw_sample) -> Callable:
                         attributes={"age": "29"})
         for name in ("A", "B"):
             add_template(round_, f"Versie {name}", "Sollicitatie {{ listing.title }}", LETTER)
-        save_planning(round_, {"reference_rate": 0.4, "other_rate": 0.25, "discordance": None, "alpha": 0.05,
-                               "power": 0.8, "targets": targets})
+        save_planning(round_, planning or {"reference_rate": 0.4, "other_rate": 0.25, "discordance": None,
+                                           "alpha": 0.05, "power": 0.8, "targets": targets})
         return round_
 
     return make

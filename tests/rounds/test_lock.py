@@ -34,7 +34,7 @@ def _design_kwargs(round_, **changes):
 def test_lock_writes_a_pdf_with_protocol_and_hash(app, db, complete_round):
     round_ = complete_round(protocol=PROTOCOL)
     with app.test_request_context():
-        lock_round(round_)
+        lock_round(round_, awareness_confirmed=True)
     assert round_.status == "ready" and round_.locked_at is not None
     assert round_.protocol_sha256 == design_sha256(round_)
     text = pdf_text(read_bytes(round_.preregistration_path))
@@ -96,28 +96,59 @@ def test_lock_needs_as_many_templates_as_applications_per_test(app, complete_rou
     assert lock_problems(round_) == []
 
 
+# A design in which a target with the expected pattern is flagged alone with 92% (enumerated
+# in tests/rounds/test_planning.py): 15 tests per target, 90% against 10%, discordance 82%.
+STRONG = {"reference_rate": 0.9, "other_rate": 0.1, "discordance": 0.82, "alpha": 0.05, "power": 0.8,
+          "targets": 20}
+
+
 def test_awareness_confirmation_is_required_when_no_target_can_be_flagged(app, complete_round):
     round_ = complete_round(planned_tests_per_target=3)
-    expected = "no single employer can be flagged on its own evidence"
+    expected = "is flagged alone with a probability of"
     with app.test_request_context(), pytest.raises(RoundError, match=expected):
         lock_round(round_)
     assert round_.status == "draft"
     with app.test_request_context():
-        lock_round(round_, awareness_confirmed=True)
+        lock_round(round_, awareness_confirmed=True, power_confirmed=True)  # 60 tests in all: low power too
     assert round_.is_awareness_only and round_.planning["power"]["figures"]["can_flag"] is False
 
 
 def test_no_confirmation_needed_when_targets_can_be_flagged(app, complete_round):
-    round_ = complete_round(planned_tests_per_target=12, targets=20)
+    round_ = complete_round(planned_tests_per_target=15, targets=20, planning=STRONG)
     with app.test_request_context():
         lock_round(round_)
     assert round_.status == "ready" and not round_.is_awareness_only
+    assert round_.planning["power"]["figures"]["flag_probability"] >= 0.8
+
+
+def test_eleven_tests_per_target_with_the_default_inputs_is_awareness_only(app, complete_round):
+    # Issue 8: 40% vs 30%, 100 targets, FDR 5%: 11 tests passed the old gate (log2(100 / 0.05) = 11)
+    # although a target with exactly the expected pattern is flagged with probability about 1e-6.
+    inputs = {"reference_rate": 0.4, "other_rate": 0.3, "discordance": None, "alpha": 0.05, "power": 0.8,
+              "targets": 100}
+    round_ = complete_round(planned_tests_per_target=11, targets=100, planning=inputs)
+    with app.test_request_context(), pytest.raises(RoundError, match="awareness only"):
+        lock_round(round_)
+    with app.test_request_context():
+        lock_round(round_, awareness_confirmed=True)
+    assert round_.is_awareness_only
+
+
+def test_a_round_unlikely_to_detect_the_gap_needs_a_confirmation(app, complete_round):
+    # 2 targets x 6 tests = 12 tests in all: exact power for 15 points about 2% (below 80%).
+    round_ = complete_round(planned_tests_per_target=6, targets=2)
+    with app.test_request_context(), pytest.raises(RoundError, match="unlikely to detect a gap"):
+        lock_round(round_, awareness_confirmed=True)
+    assert round_.status == "draft"
+    with app.test_request_context():
+        lock_round(round_, awareness_confirmed=True, power_confirmed=True)
+    assert round_.status == "ready"
 
 
 def test_nothing_that_affects_the_analysis_changes_after_lock(app, complete_round):
     round_ = complete_round()
     with app.test_request_context():
-        lock_round(round_)
+        lock_round(round_, awareness_confirmed=True)
     profile = round_.groups[0]
     with pytest.raises(RoundError, match="locked"):
         update_round(round_, round_.version, **_design_kwargs(round_, fdr_level=0.1))
@@ -130,7 +161,7 @@ def test_nothing_that_affects_the_analysis_changes_after_lock(app, complete_roun
 
 
 def test_copy_keeps_design_protocol_and_shows_the_source_hash(app, db, client, login_as, org, complete_round):
-    source = complete_round(protocol=PROTOCOL)
+    source = complete_round(protocol=PROTOCOL, planned_tests_per_target=15, planning=STRONG)
     with app.test_request_context():
         lock_round(source)
     copy = copy_round(source)
@@ -161,12 +192,15 @@ def test_lock_page_and_download(db, client, login_as, org, make_user, complete_r
     round_ = complete_round(planned_tests_per_target=3, protocol=PROTOCOL)
     login_as("coordinator", org)
     page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
-    assert "no single employer can be flagged on its own evidence" in page
+    assert "is flagged alone with a probability of" in page
     client.post(f"/rounds/{round_.id}/lock", data={"version": round_.version})
     assert fresh(db, Round, round_.id).status == "draft"  # not confirmed
     client.post(f"/rounds/{round_.id}/lock", data={"version": round_.version - 1, "is_awareness_only": "y"})
     assert fresh(db, Round, round_.id).status == "draft"  # stale form
     client.post(f"/rounds/{round_.id}/lock", data={"version": round_.version, "is_awareness_only": "y"})
+    assert fresh(db, Round, round_.id).status == "draft"  # 60 tests in all: the low power not confirmed
+    client.post(f"/rounds/{round_.id}/lock", data={"version": round_.version, "is_awareness_only": "y",
+                                                   "is_low_power_confirmed": "y"})
     locked = fresh(db, Round, round_.id)
     assert locked.status == "ready" and locked.is_awareness_only
     viewer = make_user("viewer", org)

@@ -28,8 +28,19 @@ def test_figures_are_the_analysis_functions(make_round, draw_sample):
     assert plan.power_connor_at_planned == at_planned.connor
     assert plan.targets == 30 and plan.targets_from_sample and plan.comparisons == 30
     assert plan.min_tests_to_flag == power.min_discordant_to_flag(30, 0.05) == 10  # log2(30 / 0.05) = 9.2
-    assert plan.can_flag is False
-    assert plan.tests_to_flag_expected == power.tests_per_target((0.30 + 0.15) / 0.60, 0.30, 30, 0.05)
+    share = (0.30 + 0.15) / 0.60
+    assert plan.tests_to_flag_expected == power.tests_per_target(share, 0.30, 30, 0.05)
+    assert plan.flag_probability == pytest.approx(_enumerated(4, share, 0.30, 0.05 / 30), abs=1e-15)
+    assert plan.can_flag is False and plan.expected_informative_tests == pytest.approx(4 * 0.30)
+    assert plan.tests_per_target_for_power == power.tests_per_target(share, 0.30, 30, 0.05, power=0.80)
+
+
+def _enumerated(tests, share, discordance, threshold):
+    """P(flag alone) by brute force: every (discordant, favouring) count, its one-sided exact p."""
+    from scipy.stats import binom
+
+    return sum(binom.pmf(m, tests, discordance) * binom.pmf(b, m, share)
+               for m in range(tests + 1) for b in range(m + 1) if binom.sf(b - 1, m, 0.5) <= threshold)
 
 
 def test_discordance_defaults_to_independent_responses(make_round):
@@ -43,10 +54,49 @@ def test_every_compared_group_counts_as_a_comparison(make_round):
     assert plan.comparisons == 80 and plan.min_tests_to_flag == power.min_discordant_to_flag(80, 0.05)
 
 
-@pytest.mark.parametrize(("per_target", "can_flag"), [(3, False), (10, True)])
-def test_flaggable_only_from_log2_of_targets_over_q(make_round, per_target, can_flag):
-    plan = evidence_plan(make_round(planned_tests_per_target=per_target), {**INPUTS, "targets": 50})
-    assert plan.min_tests_to_flag == 10 and plan.can_flag is can_flag  # log2(50 / 0.05) = 9.97
+def test_the_gate_uses_the_flag_probability_not_the_best_case(make_round):
+    # Issue 8: 40% vs 30% (discordance 46% assumed), 100 targets, FDR 5%, 11 tests per target:
+    # 11 >= log2(100 / 0.05) passed the old gate; the expected pattern is flagged with about 1e-6.
+    inputs = {**INPUTS, "other_rate": 0.30, "discordance": None, "targets": 100}
+    plan = evidence_plan(make_round(planned_tests_per_target=11), inputs)
+    assert plan.min_tests_to_flag == 11
+    share = (0.46 + 0.10) / 0.92
+    assert plan.flag_probability == pytest.approx(_enumerated(11, share, 0.46, 0.05 / 100), rel=1e-9)
+    assert plan.flag_probability < 1e-5 and plan.can_flag is False and plan.needs_awareness_confirmation
+
+
+@pytest.mark.parametrize(("per_target", "can_flag"), [(12, False), (15, True)])
+def test_flaggable_when_the_expected_pattern_reaches_the_power(make_round, per_target, can_flag):
+    strong = {"reference_rate": 0.9, "other_rate": 0.1, "discordance": 0.82, "alpha": 0.05, "power": 0.8,
+              "targets": 20}
+    plan = evidence_plan(make_round(planned_tests_per_target=per_target), strong)
+    expected = _enumerated(per_target, (0.82 + 0.8) / 1.64, 0.82, 0.05 / 20)
+    assert plan.flag_probability == pytest.approx(expected, rel=1e-9)
+    assert bool(expected >= 0.8) is can_flag and plan.can_flag is can_flag
+
+
+def test_twelve_tests_in_all_warn_about_the_round(make_round):
+    plan = evidence_plan(make_round(planned_tests_per_target=6), {**INPUTS, "targets": 2})
+    assert plan.planned_tests == 12
+    assert plan.power_exact_at_planned == pytest.approx(power.mcnemar_power_exact(12, 0.15, 0.30))
+    assert plan.power_exact_at_planned < 0.8 and plan.needs_power_confirmation
+
+
+def test_the_plan_is_stored_and_not_recomputed_on_view(make_round, monkeypatch):
+    from praktijktest.rounds import planning
+
+    round_ = make_round(planned_tests_per_target=4)
+    saved = save_planning(round_, {**INPUTS, "targets": 30})
+    planning.plan_figures.cache_clear()
+
+    def fail(*args, **kwargs):
+        raise AssertionError("recomputed")
+
+    monkeypatch.setattr(planning.stats, "tests_needed", fail)
+    assert evidence_plan(round_) == saved  # from round.planning["power"]["figures"]
+    round_.planned_tests_per_target = 5  # the design changed: the stored figures no longer apply
+    with pytest.raises(AssertionError, match="recomputed"):
+        evidence_plan(round_)
 
 
 @pytest.mark.parametrize("bad", [{"other_rate": 0.5}, {"discordance": 0.1}, {"alpha": 0.7}, {"power": 1.0}])
@@ -66,8 +116,18 @@ def test_panel_warns_in_plain_words_and_saves_inputs(db, client, login_as, org, 
     stored = fresh(db, Round, round_.id).planning["power"]
     assert stored["reference_rate"] == 0.4 and stored["other_rate"] == pytest.approx(0.25)
     text = visible_text(client.get(f"/rounds/{round_.id}").get_data(as_text=True))
-    assert "With 3 tests per employer no single employer can be flagged on its own evidence" in text
-    assert "You would need at least 10 tests per employer" in text  # log2(40 / 0.05) = 9.6
+    assert "With 3 tests per employer, of which about 1.4 informative" in text  # 3 x 0.45
+    # 3 tests can never reach the 10 informative tests one target alone needs: probability 0
+    assert "is flagged alone with a probability of 0% (false discovery rate 5% over 40 comparisons)" in text
+    assert "With 120 tests in all, the round is unlikely to detect a gap of 15% at all" in text
+    assert "Several employers with an extreme pattern can be flagged together" in text
+    assert "could ever flag" not in text
+    assert "Probability that a target with the expected pattern is flagged alone 0%" in text
+    assert "Informative tests per target you can expect 1.35" in text
+    assert "Fewest informative tests with which one target alone can be flagged 10" in text  # log2(40 / 0.05)
+    plan = evidence_plan(fresh(db, Round, round_.id))
+    needed = plan.tests_per_target_for_power
+    assert f"Tests per target for a probability of 80.0% to flag such a target alone {needed}" in text
     assert "This round is for awareness only" in text
     assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "round.planning")).one()
 
@@ -88,5 +148,5 @@ def test_the_warning_reads_in_dutch(client, login_as, org, make_round):
     login_as("coordinator", org)
     client.post("/language", data={"locale": "nl_BE"})
     text = visible_text(client.get(f"/rounds/{round_.id}").get_data(as_text=True))
-    assert "Met 3 tests per werkgever kan geen enkele werkgever op eigen bewijs gesignaleerd worden" in text
-    assert "minstens 10 tests per werkgever nodig" in text
+    assert "Met 3 tests per werkgever, waarvan ongeveer 0,9 informatief" in text  # 3 x 0.30
+    assert "alleen op eigen kracht aangeduid" in text
