@@ -23,8 +23,8 @@ from flask_login import current_user
 
 from praktijktest.accounts.models import Role
 from praktijktest.extensions import db
-from praktijktest.maintenance import private_dir, sweep_uploads, write_private
 from praktijktest.file_names import round_export_name
+from praktijktest.maintenance import private_dir, sweep_uploads, write_private
 from praktijktest.organisations.models import Organisation
 from praktijktest.permissions import get_owned_or_404, roles_required
 from praktijktest.rounds.models import Round

@@ -71,7 +71,8 @@ def _render_check(round_: Round, form: LockForm, error: str | None):
         "rounds/lock_check.html", round=round_, form=form, error=error, plan=plan,
         problems=lock_problems(round_), profiles_per_group=per_group, templates=list(round_templates(round_)),
         sampled=sampled_targets(round_), counts=round_counts([round_.id])[round_.id],
-        awareness_warning=awareness_warning(plan, round_.market) if plan and plan.needs_awareness_confirmation else None,
+        awareness_warning=(awareness_warning(plan, round_.market)
+                           if plan and plan.needs_awareness_confirmation else None),
         power_warning=power_warning(plan) if plan and plan.needs_power_confirmation else None,
     )
 

@@ -70,7 +70,8 @@ def _cell_counts(round_id: int) -> list:
         .join(Test, Application.test_id == Test.id).where(Test.round_id == round_id)
         .group_by(Application.group_id, Application.profile_id, Application.template_id, Application.send_order)
     ).all()
-    groups = dict(db.session.execute(select(RoundGroup.id, RoundGroup.label).where(RoundGroup.round_id == round_id)).all())
+    groups = dict(db.session.execute(
+        select(RoundGroup.id, RoundGroup.label).where(RoundGroup.round_id == round_id)).all())
     profiles = dict(db.session.execute(select(Profile.id, Profile.name).where(Profile.round_id == round_id)).all())
     templates = dict(db.session.execute(select(Template.id, Template.name).where(Template.round_id == round_id)).all())
     return [(groups.get(g), profiles.get(p), templates.get(t), order, n) for g, p, t, order, n in cells]

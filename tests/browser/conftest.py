@@ -104,7 +104,8 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
 def browser():
     if not CHROMIUM.exists():
         # No test may skip: a browser test that is not run checks nothing.
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make test does, through scripts/system-deps.sh)")
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium "
+                    "(make test does, through scripts/system-deps.sh)")
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()

@@ -81,13 +81,14 @@ def test_lock_without_the_awareness_box_says_so_once_at_the_box(client, login_as
     assert fresh_status(round_) == "draft"
     assert 'id="is_awareness_only-error"' in html and 'href="#is_awareness_only"' in html  # field and summary
     assert html.count("Tick the box to confirm") == 2  # once at the box, once in the summary that links to it
-    assert html.count("no single employer can be flagged") == 1  # the warning itself: once
+    assert html.count("is flagged alone with a probability of") == 1  # the warning itself: once
 
 
 def test_locking_leads_to_the_confirmation_with_hash_and_pdf(client, login_as, org, complete_round):
     round_ = complete_round(planned_tests_per_target=3)
     login_as("coordinator", org)
-    response = client.post(f"/rounds/{round_.id}/lock", data={"version": round_.version, "is_awareness_only": "y"})
+    response = client.post(f"/rounds/{round_.id}/lock", data={"version": round_.version, "is_awareness_only": "y",
+                                                                   "is_low_power_confirmed": "y"})
     assert response.status_code == 302 and response.headers["Location"] == f"/rounds/{round_.id}/locked"
     locked = client.get(response.headers["Location"]).get_data(as_text=True)
     sha = fresh_round(round_).protocol_sha256
@@ -132,7 +133,8 @@ def test_a_refused_status_change_is_said_in_dutch(client, login_as, org, make_ro
 def test_the_preregistration_downloads_under_a_dutch_name(client, login_as, org, complete_round):
     round_ = complete_round(planned_tests_per_target=3)
     login_as("coordinator", org)
-    client.post(f"/rounds/{round_.id}/lock", data={"version": round_.version, "is_awareness_only": "y"})
+    client.post(f"/rounds/{round_.id}/lock", data={"version": round_.version, "is_awareness_only": "y",
+                                                                   "is_low_power_confirmed": "y"})
     client.post("/language", data={"locale": "nl_BE"})
     response = client.get(f"/rounds/{round_.id}/preregistration.pdf")
     assert f"vooraf-geregistreerd-protocol-testronde-{round_.id}.pdf" in response.headers["Content-Disposition"]

@@ -5,12 +5,12 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from praktijktest.extensions import db
 from praktijktest.fieldwork.models import Application, Test
 from praktijktest.rounds.materials import add_profile, add_template
 from praktijktest.rounds.preregistration import lock_problems
 from praktijktest.rounds.services import update_round
 from praktijktest.schedule.services import ScheduleSettings, generate_schedule
-from praktijktest.extensions import db
 from tests.rounds.conftest import LETTER
 
 
