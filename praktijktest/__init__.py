@@ -95,6 +95,9 @@ def _register_blueprints(app: Flask) -> None:
     from praktijktest.schedule import views as schedule
 
     app.register_blueprint(schedule.bp)
+    from praktijktest.results import views as results
+
+    app.register_blueprint(results.bp)
 
 
 def _init_request_transaction(app: Flask) -> None:

@@ -26,7 +26,8 @@ class AnalysisSnapshot(db.Model):
     # Copied from the round so that ownership checks need no join.
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     # SHA-256 of the canonical snapshot (input hash, parameters, result, version): its citation.
-    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    # Not unique: data changed back to an earlier state gives that state's hash again, in a new row.
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
     # SHA-256 of the canonical input: every application with group, test, target code and outcome.
     input_sha256: Mapped[str] = mapped_column(String(64))
     # The locked protocol's hash at the time of the run (None for imported rounds).

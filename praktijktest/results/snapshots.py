@@ -147,8 +147,8 @@ def _engine(round_: Round, parameters: dict):
 def run_analysis(round_: Round, user=None, request: RunRequest | None = None) -> AnalysisSnapshot:
     """Analyse the round as pre-registered, store a snapshot, make the round analysed; audited.
 
-    The same input, parameters and software give the same snapshot hash: then
-    the existing snapshot is returned (and the run is still audited).
+    The same input, parameters and software give the same snapshot hash: when
+    the latest snapshot has it, that one is returned (the run is still audited).
     """
     from praktijktest.datasets.adapter import AnalysisInputError, reference_group
 
@@ -177,8 +177,8 @@ def _store(round_: Round, user, parameters: dict, result: dict, data_hash: str) 
                "deviations": deviations, "result": result, "software_version": version,
                "protocol_sha256": round_.protocol_sha256}
     digest = hashlib.sha256(canonical_json(content)).hexdigest()
-    snapshot = db.session.scalar(select(AnalysisSnapshot).where(AnalysisSnapshot.sha256 == digest))
-    is_new = snapshot is None
+    snapshot = latest_snapshot(round_)
+    is_new = snapshot is None or snapshot.sha256 != digest
     if is_new:
         snapshot = AnalysisSnapshot(
             round_id=round_.id, organisation_id=round_.organisation_id, sha256=digest, input_sha256=data_hash,
@@ -199,8 +199,11 @@ def latest_snapshot(round_: Round) -> AnalysisSnapshot | None:
 
 
 def round_snapshots(round_: Round) -> list[AnalysisSnapshot]:
-    """Every snapshot of the round, newest first (without loading their results' targets twice)."""
+    """Every snapshot of the round, newest first, without their (large) results."""
+    from sqlalchemy.orm import defer
+
     return list(db.session.scalars(select(AnalysisSnapshot).where(AnalysisSnapshot.round_id == round_.id)
+                                   .options(defer(AnalysisSnapshot.result))
                                    .order_by(AnalysisSnapshot.created_at.desc(), AnalysisSnapshot.id.desc())))
 
 

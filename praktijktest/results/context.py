@@ -1,0 +1,33 @@
+"""One plain context of a snapshot for the results page and the round report alike."""
+from __future__ import annotations
+
+from praktijktest.results import presenters as p
+from praktijktest.results.figures import all_charts
+from praktijktest.results.models import AnalysisSnapshot
+from praktijktest.results.snapshots import round_snapshots
+from praktijktest.rounds.models import Round
+
+
+def results_context(round_: Round, snapshot: AnalysisSnapshot, trend: list[dict] | None = None) -> dict:
+    """Everything the templates read, computed once; keys absent from the result are simply left out."""
+    result = snapshot.result or {}
+    comparisons = [c for c in result.get("comparisons") or [] if isinstance(c, dict)]
+    targets = [t for t in result.get("targets") or [] if isinstance(t, dict)]
+    return {
+        "round": round_, "snapshot": snapshot, "result": result, "market": round_.market,
+        "summary": p.summary_sentences(result, round_.market),
+        "comparisons": comparisons,
+        "test_labels": [p.test_count_labels(round_.market, c.get("reference") or result.get("reference_group"),
+                                            c.get("group")) for c in comparisons],
+        "breakdowns": p.informative_breakdowns(result),
+        "balance": [b for b in result.get("balance") or [] if isinstance(b, dict)],
+        "notes": [str(n) for n in result.get("notes") or []],
+        "deviations": [p.deviation_text(d) for d in (snapshot.deviations or []) if isinstance(d, dict)],
+        "evidence_counts": p.evidence_counts(targets),
+        "target_total": len(targets),
+        "flagged_total": sum(1 for t in targets if t.get("flagged")),
+        "charts": {c.key: c for c in all_charts(result, round_.market, trend)},
+        "trend": trend or [],
+        "snapshots": round_snapshots(round_),
+        "fmt": p,
+    }
