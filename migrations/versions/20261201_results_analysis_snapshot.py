@@ -38,15 +38,16 @@ def upgrade():
         sa.ForeignKeyConstraint(["round_id"], ["round.id"], name=op.f("fk_analysis_snapshot_round_id_round"),
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_analysis_snapshot")),
-        sa.UniqueConstraint("sha256", name=op.f("uq_analysis_snapshot_sha256")),
     )
     with op.batch_alter_table("analysis_snapshot", schema=None) as batch_op:
         batch_op.create_index("ix_analysis_snapshot_round_created", ["round_id", "created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_analysis_snapshot_organisation_id"), ["organisation_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_analysis_snapshot_sha256"), ["sha256"], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table("analysis_snapshot", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_analysis_snapshot_sha256"))
         batch_op.drop_index(batch_op.f("ix_analysis_snapshot_organisation_id"))
         batch_op.drop_index("ix_analysis_snapshot_round_created")
     op.drop_table("analysis_snapshot")
