@@ -60,6 +60,14 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "schedule.index": ({"coordinator"}, True),
     "schedule.remove": ({"coordinator"}, True),
     "schedule.download": ({"coordinator"}, True),
+    # Results: coordinators analyse and may see names (their own route); viewers read codes, charts, the report.
+    "results.analyse": ({"coordinator"}, True),
+    "results.latest": ({"coordinator", "viewer"}, True),
+    "results.show": ({"coordinator", "viewer"}, True),
+    "results.targets": ({"coordinator", "viewer"}, True),
+    "results.target_identities": ({"coordinator"}, True),
+    "results.chart": ({"coordinator", "viewer"}, True),
+    "results.report": ({"coordinator", "viewer"}, True),
 }
 PUBLIC = {"accounts.login", "core.language", "static"}
 # Admins manage every organisation: for them "another organisation" is in reach.

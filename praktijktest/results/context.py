@@ -31,3 +31,14 @@ def results_context(round_: Round, snapshot: AnalysisSnapshot, trend: list[dict]
         "snapshots": round_snapshots(round_),
         "fmt": p,
     }
+
+
+def round_findings(round_: Round) -> dict | None:
+    """What the round page leads with once the round has been analysed: the latest summary."""
+    from praktijktest.results.snapshots import ANALYSABLE, latest_snapshot
+
+    snapshot = latest_snapshot(round_)
+    if snapshot is None:
+        return {"snapshot": None, "summary": [], "can_analyse": round_.status in ANALYSABLE}
+    return {"snapshot": snapshot, "summary": p.summary_sentences(snapshot.result or {}, round_.market),
+            "can_analyse": round_.status in ANALYSABLE}

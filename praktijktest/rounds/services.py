@@ -176,9 +176,9 @@ def change_status(round_: Round, status: str, *, reason: str | None = None) -> R
     """
     if status == RoundStatus.READY:
         raise RoundError(_("A round becomes ready by locking its protocol."))
-    if status == RoundStatus.ANALYSED:
+    if status == RoundStatus.ANALYSED and round_.can_transition_to(status):
         raise RoundError(_("A round becomes analysed by running its analysis."))
-    if status == RoundStatus.REPORTED:
+    if status == RoundStatus.REPORTED and round_.can_transition_to(status):
         raise RoundError(_("A round becomes reported by generating its round report."))
     return transition(round_, status, reason=reason)
 
