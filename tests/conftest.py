@@ -243,7 +243,9 @@ def objects(db, org, other_org, make_user):
     }
 
 
-VALIDATION_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "validation"
+# VALIDATION_DIR in the environment points elsewhere (a worktree beside the checkout has no ../shared).
+VALIDATION_DIR = Path(os.environ.get("VALIDATION_DIR") or Path(__file__).resolve().parents[1].parent / "shared"
+                      / "validation")
 
 
 def validation_file(name: str) -> Path:

@@ -1,0 +1,146 @@
+"""The results pages: who reads what, names only on the coordinators' audited route, server-side sorting."""
+from __future__ import annotations
+
+import pytest
+from statsmodels.stats.proportion import proportion_confint
+
+from praktijktest.audit.models import AuditEvent
+from praktijktest.results.snapshots import latest_snapshot, run_analysis
+from praktijktest.targets.models import Target
+from praktijktest.rounds.models import Round
+from tests.conftest import visible_text
+from tests.rounds.util import fresh
+
+
+def _names(db, round_) -> list[str]:
+    return [t.name for t in db.session.query(Target).filter_by(organisation_id=round_.organisation_id)]
+
+
+def test_coordinator_analyses_and_reads_the_results(db, client, login_as, fieldwork_round):
+    login_as("coordinator")
+    round_ = fieldwork_round()
+    response = client.post(f"/rounds/{round_.id}/analyse", data={"version": str(round_.version)})
+    round_ = fresh(db, Round, round_.id)
+    snapshot = latest_snapshot(round_)
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/results/{snapshot.id}")
+    assert round_.status == "analysed"
+    text = visible_text(client.get(response.headers["Location"]).get_data(as_text=True))
+    # 12 of 20 and 6 of 20 positive; the Wilson interval computed by statsmodels, not by the engine.
+    assert "60.0%" in text and "30.0%" in text
+    low, high = proportion_confint(12, 20, method="wilson")
+    assert f"{100 * low:.2f}% to {100 * high:.2f}%" in text
+    assert "In 8 of the 20 tests only the reference group was treated better, in 2 tests" in text
+    assert not any(name in text for name in _names(db, round_))
+
+
+def test_a_stale_analyse_form_is_refused(db, client, login_as, fieldwork_round):
+    login_as("coordinator")
+    round_ = fieldwork_round()
+    client.post(f"/rounds/{round_.id}/analyse", data={"version": str(round_.version - 1)})
+    round_ = fresh(db, Round, round_.id)
+    assert round_.status == "fieldwork" and latest_snapshot(round_) is None
+
+
+def test_a_round_without_responses_cannot_be_analysed(db, client, login_as, make_round):
+    login_as("coordinator")
+    round_ = make_round(status="fieldwork")
+    response = client.post(f"/rounds/{round_.id}/analyse", data={})
+    assert response.status_code == 302
+    round_ = fresh(db, Round, round_.id)
+    assert round_.status == "fieldwork" and latest_snapshot(round_) is None
+
+
+def test_viewer_sees_codes_and_cannot_reach_names(db, client, login_as, fieldwork_round):
+    round_ = fieldwork_round()
+    snapshot = run_analysis(round_)
+    login_as("viewer")
+    base = f"/rounds/{round_.id}/results/{snapshot.id}"
+    names = _names(db, round_)
+    for url in (base, f"{base}/targets", f"{base}/targets?flagged=1", f"{base}/charts/rates.svg"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert not any(name in response.get_data(as_text=True) for name in names), url
+    codes = visible_text(client.get(f"{base}/targets").get_data(as_text=True))
+    assert all(t["target"] in codes for t in snapshot.result["targets"])
+    assert "Show names" not in codes
+    assert client.get(f"{base}/targets/names").status_code == 403
+    assert db.session.query(AuditEvent).filter_by(action="target.identity_view").count() == 0
+
+
+def test_coordinator_names_are_an_audited_identity_view(db, client, login_as, fieldwork_round):
+    round_ = fieldwork_round()
+    snapshot = run_analysis(round_)
+    login_as("coordinator")
+    text = client.get(f"/rounds/{round_.id}/results/{snapshot.id}/targets/names").get_data(as_text=True)
+    assert all(name in text for name in _names(db, round_))
+    event = db.session.query(AuditEvent).filter_by(action="target.identity_view").one()
+    assert event.changes["count"] == 20
+
+
+def test_sorting_and_filtering_on_the_server(db, client, login_as, fieldwork_round):
+    round_ = fieldwork_round()
+    snapshot = run_analysis(round_)
+    login_as("viewer")
+    base = f"/rounds/{round_.id}/results/{snapshot.id}/targets"
+    html = client.get(f"{base}?sort=target&dir=desc").get_data(as_text=True)
+    codes = sorted(t["target"] for t in snapshot.result["targets"])
+    positions = [html.index(code) for code in reversed(codes)]
+    assert positions == sorted(positions)
+    flagged = [t["target"] for t in snapshot.result["targets"] if t["flagged"]]
+    only = client.get(f"{base}?flagged=1").get_data(as_text=True)
+    assert all(code in only for code in flagged)
+    assert not any(t["target"] in only for t in snapshot.result["targets"] if not t["flagged"])
+
+
+@pytest.mark.parametrize("query", ["sort=__class__", "dir=sideways", "page=-4", "page=99999999999999", "flagged=yes"])
+def test_hostile_table_arguments_fall_back(db, client, login_as, fieldwork_round, query):
+    round_ = fieldwork_round()
+    snapshot = run_analysis(round_)
+    login_as("viewer")
+    assert client.get(f"/rounds/{round_.id}/results/{snapshot.id}/targets?{query}").status_code == 200
+
+
+def test_chart_is_svg_with_its_own_policy_and_a_text_alternative(db, client, login_as, fieldwork_round):
+    round_ = fieldwork_round()
+    snapshot = run_analysis(round_)
+    login_as("viewer")
+    response = client.get(f"/rounds/{round_.id}/results/{snapshot.id}/charts/rates.svg")
+    assert response.mimetype == "image/svg+xml" and b"<script" not in response.data
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert b"60.00%" in response.data  # the value is a direct label on the bar
+    html = client.get(f"/rounds/{round_.id}/results/{snapshot.id}").get_data(as_text=True)
+    assert 'alt="Bar chart of the positive-response rate per group: Belgisch 60.00%' in html
+    assert client.get(f"/rounds/{round_.id}/results/{snapshot.id}/charts/nothing.svg").status_code == 404
+
+
+def test_a_snapshot_is_only_found_under_its_own_round(db, client, login_as, fieldwork_round):
+    first, second = fieldwork_round(), fieldwork_round(title="Tweede ronde")
+    snapshot = run_analysis(first)
+    login_as("coordinator")
+    assert client.get(f"/rounds/{second.id}/results/{snapshot.id}").status_code == 404
+    assert client.get(f"/rounds/{second.id}/results/{snapshot.id}/report.pdf").status_code == 404
+
+
+def test_earlier_snapshots_stay_listed_and_open(db, client, login_as, fieldwork_round):
+    from praktijktest.results.snapshots import RunRequest
+
+    round_ = fieldwork_round()
+    first = run_analysis(round_)
+    second = run_analysis(round_, request=RunRequest(fdr=0.2))
+    login_as("viewer")
+    text = visible_text(client.get(f"/rounds/{round_.id}/results/{first.id}").get_data(as_text=True))
+    assert "This is an earlier analysis" in text and second.short_hash in text
+    latest = visible_text(client.get(f"/rounds/{round_.id}/results/{second.id}").get_data(as_text=True))
+    assert "false discovery rate: pre-registered 5%, used 20%" in latest and "earlier analysis" not in latest
+    assert client.get(f"/rounds/{round_.id}/results").headers["Location"].endswith(f"/results/{second.id}")
+
+
+def test_round_page_leads_with_findings(db, client, login_as, fieldwork_round):
+    round_ = fieldwork_round()
+    login_as("coordinator")
+    before = visible_text(client.get(f"/rounds/{round_.id}").get_data(as_text=True))
+    assert "Analyse" in before and "Mark as analysed" not in before
+    run_analysis(round_)
+    text = visible_text(client.get(f"/rounds/{round_.id}").get_data(as_text=True))
+    assert text.index("Findings") < text.index("Design")
+    assert "Mark as reported" not in text
