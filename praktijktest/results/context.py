@@ -26,7 +26,7 @@ def results_context(round_: Round, snapshot: AnalysisSnapshot, trend: list[dict]
         "evidence_counts": p.evidence_counts(targets),
         "target_total": len(targets),
         "flagged_total": sum(1 for t in targets if t.get("flagged")),
-        "charts": {c.key: c for c in all_charts(result, round_.market, trend)},
+        "charts": {c.key: c for c in all_charts(result, round_.market, trend, snapshot.sha256)},
         "trend": trend or [],
         "snapshots": round_snapshots(round_),
         "fmt": p,

@@ -5,9 +5,13 @@ of the same numbers; the round report embeds the same SVG.
 """
 from __future__ import annotations
 
+import dataclasses
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from threading import Lock
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from praktijktest.i18n import format_number, format_percent
@@ -21,6 +25,13 @@ from praktijktest.results.presenters import (
 )
 
 
+# Snapshots never change, so neither do their charts: drawn SVG is kept per
+# (snapshot hash, chart, language, trend), at most CACHE_SIZE of them (~10 KiB each).
+CACHE_SIZE = 256
+_cache: OrderedDict[tuple, str] = OrderedDict()
+_lock = Lock()
+
+
 @dataclass(frozen=True)
 class Chart:
     key: str
@@ -29,9 +40,22 @@ class Chart:
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     draw: Callable[[], str]
+    cache_key: tuple | None = None
 
     def svg(self) -> str:
-        return self.draw()
+        """The chart as SVG text, drawn once per snapshot and language."""
+        if self.cache_key is None:
+            return self.draw()
+        with _lock:
+            if self.cache_key in _cache:
+                _cache.move_to_end(self.cache_key)
+                return _cache[self.cache_key]
+        svg = self.draw()
+        with _lock:
+            _cache[self.cache_key] = svg
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+        return svg
 
 
 def _alt(kind: str, items: list[str]) -> str:
@@ -115,14 +139,21 @@ def trend_chart(trend: list[dict]) -> Chart | None:
                                               axis_label=_("positive responses (%)")))
 
 
-def all_charts(result: dict, market: str, trend: list[dict] | None = None) -> list[Chart]:
-    """Every chart the result can give, in reading order."""
+def all_charts(result: dict, market: str, trend: list[dict] | None = None, snapshot_hash: str | None = None
+               ) -> list[Chart]:
+    """Every chart the result can give, in reading order; cached by `snapshot_hash` when given."""
     found = [rates_chart(result)]
     found += [tests_chart(result, i, market) for i in range(len(result.get("comparisons") or []))]
     found += [breakdown_chart(result, name) for name, _data in informative_breakdowns(result)]
     found.append(trend_chart(trend or []))
-    return [c for c in found if c is not None]
+    charts = [c for c in found if c is not None]
+    if snapshot_hash is None:
+        return charts
+    trend_key = tuple(row["snapshot"].sha256 for row in trend or [] if row.get("snapshot") is not None)
+    return [dataclasses.replace(c, cache_key=(snapshot_hash, c.key, str(get_locale()), market,
+                                              trend_key if c.key == "trend" else ())) for c in charts]
 
 
-def chart_by_key(result: dict, market: str, key: str, trend: list[dict] | None = None) -> Chart | None:
-    return next((c for c in all_charts(result, market, trend) if c.key == key), None)
+def chart_by_key(result: dict, market: str, key: str, trend: list[dict] | None = None,
+                 snapshot_hash: str | None = None) -> Chart | None:
+    return next((c for c in all_charts(result, market, trend, snapshot_hash) if c.key == key), None)

@@ -111,7 +111,7 @@ def chart(round_id: int, snapshot_id: int, chart: str):
     round_ = get_owned_or_404(Round, round_id)
     snapshot = _snapshot_or_404(round_, snapshot_id)
     trend = trend_rows(round_) if chart == "trend" else None
-    found = chart_by_key(snapshot.result or {}, round_.market, chart, trend)
+    found = chart_by_key(snapshot.result or {}, round_.market, chart, trend, snapshot.sha256)
     if found is None:
         abort(404)
     response = send_file(BytesIO(found.svg().encode()), mimetype="image/svg+xml", download_name=f"{chart}.svg")

@@ -144,3 +144,15 @@ def test_round_page_leads_with_findings(db, client, login_as, fieldwork_round):
     text = visible_text(client.get(f"/rounds/{round_.id}").get_data(as_text=True))
     assert text.index("Findings") < text.index("Design")
     assert "Mark as reported" not in text
+
+
+def test_cached_charts_follow_the_language(db, client, login_as, fieldwork_round):
+    round_ = fieldwork_round()
+    snapshot = run_analysis(round_)
+    login_as("viewer")
+    url = f"/rounds/{round_.id}/results/{snapshot.id}/charts/rates.svg"
+    english = client.get(url).data
+    assert client.get(url).data == english  # drawn once, served again
+    client.post("/language", data={"locale": "nl_BE"})
+    dutch = client.get(url).data
+    assert "60,00\u00a0%".encode() in dutch and b"60.00%" not in dutch
