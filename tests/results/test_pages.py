@@ -156,3 +156,16 @@ def test_cached_charts_follow_the_language(db, client, login_as, fieldwork_round
     client.post("/language", data={"locale": "nl_BE"})
     dutch = client.get(url).data
     assert "60,00\u00a0%".encode() in dutch and b"60.00%" not in dutch
+
+
+def test_imported_round_page_shows_no_design_phase_errors(db, client, login_as, import_round, tmp_path):
+    from tests.results.conftest import small_csv
+
+    login_as("coordinator")
+    round_id = import_round(small_csv(tmp_path), "ref")["round_id"]
+    html = client.get(f"/rounds/{round_id}").get_data(as_text=True)
+    assert "flash-error" not in html and "Evidence planning" not in html
+    assert "Analyse" in visible_text(html)
+    client.post(f"/rounds/{round_id}/analyse", data={})
+    text = visible_text(client.get(f"/rounds/{round_id}").get_data(as_text=True))
+    assert text.index("Findings") < text.index("Design") and "flash-error" not in text
