@@ -152,9 +152,8 @@ def _report_figure(app, round_, snapshot, thousand) -> Figure:
 
     from praktijktest.reports.pdf import BASE_URL, StaticOnlyFetcher
     from praktijktest.reports.round_report import PDF_OPTIONS, render_round_report, report_context
-    from praktijktest.results.snapshots import latest_snapshot, run_analysis
-
     from praktijktest.results import figures
+    from praktijktest.results.snapshots import latest_snapshot, run_analysis
 
     with app.test_request_context():
         snap = latest_snapshot(thousand) or run_analysis(thousand)

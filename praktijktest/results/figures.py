@@ -24,7 +24,6 @@ from praktijktest.results.presenters import (
     test_count_labels,
 )
 
-
 # Snapshots never change, so neither do their charts: drawn SVG is kept per
 # (snapshot hash, chart, language, trend), at most CACHE_SIZE of them (~10 KiB each).
 CACHE_SIZE = 256
@@ -91,7 +90,8 @@ def tests_chart(result: dict, index: int, market: str) -> Chart | None:
     rows = tuple((labels.get(k, k), format_number(counts[k]), format_percent((counts[k] or 0) / total, 1))
                  for k in keys)
     bars = [charts.Bar(r[0], float(counts[k] or 0), f"{r[1]} ({r[2]})") for k, r in zip(keys, rows, strict=True)]
-    return Chart(f"tests-{index}", title, _alt(_("Bar chart of the tests by outcome"), [f"{r[0]} {r[1]}" for r in rows]),
+    alt = _alt(_("Bar chart of the tests by outcome"), [f"{r[0]} {r[1]}" for r in rows])
+    return Chart(f"tests-{index}", title, alt,
                  (_("Outcome of the test"), _("Tests"), _("Share")), rows,
                  lambda: charts.bar_chart(title, bars, axis_label=_("tests"), percent=False))
 
@@ -114,7 +114,8 @@ def breakdown_chart(result: dict, name: str) -> Chart | None:
     return Chart(f"breakdown-{name}", title,
                  _alt(_("Bar chart of the rate per group for each value"), [" ".join(r) for r in rows]),
                  (breakdown_label(name), _("Applications"), *groups), tuple(rows),
-                 lambda: charts.grouped_chart(title, [r[0] for r in rows], series, axis_label=_("positive responses (%)")))
+                 lambda: charts.grouped_chart(title, [r[0] for r in rows], series,
+                                              axis_label=_("positive responses (%)")))
 
 
 def trend_chart(trend: list[dict]) -> Chart | None:

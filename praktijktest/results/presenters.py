@@ -97,7 +97,8 @@ def summary_sentences(result: dict, market: str) -> list[str]:
         counts = comp.get("test_counts") or {}
         if counts.get("reference_favoured") is not None and counts.get("group_favoured") is not None:
             sentences.append(_("In %(ref)s of the %(tests)s tests only the reference group was treated better, in "
-                               "%(grp)s tests only the group \"%(group)s\".", ref=format_number(counts["reference_favoured"]),
+                               "%(grp)s tests only the group \"%(group)s\".",
+                               ref=format_number(counts["reference_favoured"]),
                                grp=format_number(counts["group_favoured"]), tests=format_number(comp.get("tests")),
                                group=group))
     if result.get("targets") is not None and result.get("flagged_targets") is not None:

@@ -10,7 +10,7 @@ from praktijktest.fieldwork.models import Application, Response, Test, TestStatu
 from praktijktest.rounds.preregistration import lock_round
 from praktijktest.rounds.services import change_status
 from tests.datasets.conftest import cli, import_round, write_csv  # noqa: F401  (fixtures and helper used here)
-from tests.rounds.conftest import complete_round, draw_sample, make_round  # noqa: F401  (fixtures)
+from tests.rounds.conftest import complete_round, draw_sample, make_round  # noqa: F401,F811  (fixtures)
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +46,7 @@ PATTERN = [(True, False)] * 8 + [(False, True)] * 2 + [(True, True)] * 4 + [(Fal
 
 
 @pytest.fixture
-def fieldwork_round(complete_round) -> Callable:
+def fieldwork_round(complete_round) -> Callable:  # noqa: F811  (the imported fixture)
     """Factory: a locked, pre-registered round in fieldwork with PATTERN's responses (one test per target)."""
 
     def make(patterns=PATTERN, **fields):

@@ -6,8 +6,8 @@ from statsmodels.stats.proportion import proportion_confint
 
 from praktijktest.audit.models import AuditEvent
 from praktijktest.results.snapshots import latest_snapshot, run_analysis
-from praktijktest.targets.models import Target
 from praktijktest.rounds.models import Round
+from praktijktest.targets.models import Target
 from tests.conftest import visible_text
 from tests.rounds.util import fresh
 

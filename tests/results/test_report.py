@@ -83,7 +83,8 @@ def _thousand_tests(tmp_path):
     for i in range(1000):
         for group, rate in (("ref", 0.35), ("other", 0.28)):
             outcome = "invitation" if rng.random() < rate else "rejection"
-            rows.append(f"t{i},Werkgever {i % 100} NV,{group},{outcome},{('Brief A', 'Brief B')[(i + (group == 'ref')) % 2]}")
+            template = ("Brief A", "Brief B")[(i + (group == "ref")) % 2]
+            rows.append(f"t{i},Werkgever {i % 100} NV,{group},{outcome},{template}")
     return write_csv(tmp_path / "thousand.csv", "test_id,target,group,outcome,template", rows)
 
 

@@ -12,7 +12,7 @@ HEAVY = ("weasyprint", "matplotlib", "statsmodels", "alembic", "flask_migrate", 
 
 
 def test_creating_the_app_loads_no_heavy_module(tmp_path):
-    code = ("import sys, wsgi; heavy = %r; print(','.join(m for m in heavy if m in sys.modules))" % (HEAVY,))
+    code = f"import sys, wsgi; heavy = {HEAVY!r}; print(','.join(m for m in heavy if m in sys.modules))"
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite'}", SECRET_KEY="x",
                EVIDENCE_DIR=str(tmp_path / "evidence"))
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
