@@ -169,3 +169,20 @@ def test_imported_round_page_shows_no_design_phase_errors(db, client, login_as, 
     client.post(f"/rounds/{round_id}/analyse", data={})
     text = visible_text(client.get(f"/rounds/{round_id}").get_data(as_text=True))
     assert text.index("Findings") < text.index("Design") and "flash-error" not in text
+
+
+def test_trend_across_comparable_rounds_names_protocol_differences(db, client, login_as, fieldwork_round):
+    first = fieldwork_round(title="Arbeidsmarkt 2024")
+    second = fieldwork_round(title="Arbeidsmarkt 2025")
+    third = fieldwork_round(title="Arbeidsmarkt 2026", response_window_days=21)
+    for round_ in (first, second, third):
+        run_analysis(round_)
+    snapshot = latest_snapshot(third)
+    login_as("viewer")
+    text = visible_text(client.get(f"/rounds/{third.id}/results/{snapshot.id}").get_data(as_text=True))
+    trend = text[text.index("Trend"):]
+    assert "Arbeidsmarkt 2024" in trend and "Arbeidsmarkt 2025" in trend and "(this round)" in trend
+    assert trend.count("differs in: response_window_days") == 2
+    assert first.protocol_sha256[:12] in trend and third.protocol_sha256[:12] in trend
+    chart = client.get(f"/rounds/{third.id}/results/{snapshot.id}/charts/trend.svg")
+    assert chart.status_code == 200 and b"Arbeidsmarkt 2024" in chart.data
