@@ -8,6 +8,18 @@ from praktijktest.results.snapshots import round_snapshots
 from praktijktest.rounds.models import Round
 
 
+# Keys of the engine's result that the pages show in their own sections; any other key
+# (a newer engine's, say `sensitivity`) is shown generically under "Further results".
+SHOWN_KEYS = {"reference_group", "applications", "tests", "target_count", "fdr_level", "target_method", "q_method",
+              "groups", "comparisons", "breakdowns", "targets", "flagged_targets", "between_target_sd", "mixtures",
+              "balance", "notes", "deviations"}
+
+
+def further_results(result: dict) -> list[tuple[str, object]]:
+    """The engine's keys no section shows, with plain values; targets are never among them."""
+    return [(k, v) for k, v in result.items() if k not in SHOWN_KEYS and v not in (None, [], {}, "")]
+
+
 def results_context(round_: Round, snapshot: AnalysisSnapshot, trend: list[dict] | None = None) -> dict:
     """Everything the templates read, computed once; keys absent from the result are simply left out."""
     result = snapshot.result or {}
@@ -29,6 +41,7 @@ def results_context(round_: Round, snapshot: AnalysisSnapshot, trend: list[dict]
         "charts": {c.key: c for c in all_charts(result, round_.market, trend, snapshot.sha256)},
         "trend": trend or [],
         "snapshots": round_snapshots(round_),
+        "further": further_results(result),
         "fmt": p,
     }
 

@@ -186,3 +186,21 @@ def test_trend_across_comparable_rounds_names_protocol_differences(db, client, l
     assert first.protocol_sha256[:12] in trend and third.protocol_sha256[:12] in trend
     chart = client.get(f"/rounds/{third.id}/results/{snapshot.id}/charts/trend.svg")
     assert chart.status_code == 200 and b"Arbeidsmarkt 2024" in chart.data
+
+
+def test_keys_a_newer_engine_adds_are_shown_and_missing_ones_are_not(db, client, login_as, fieldwork_round):
+    from praktijktest.results.models import AnalysisSnapshot
+
+    round_ = fieldwork_round()
+    snapshot = run_analysis(round_)
+    result = dict(snapshot.result, sensitivity={"mid_p": {"flagged": 3}}, family_wise={"holm_flagged": 1})
+    del result["balance"], result["comparisons"]
+    newer = AnalysisSnapshot(round_id=round_.id, organisation_id=round_.organisation_id, sha256="f" * 64,
+                             input_sha256=snapshot.input_sha256, parameters={}, deviations=[{"text": "Engine says"}],
+                             result=result, software_version="next", applications=40)
+    db.session.add(newer)
+    db.session.flush()
+    login_as("viewer")
+    text = visible_text(client.get(f"/rounds/{round_.id}/results/{newer.id}").get_data(as_text=True))
+    assert "sensitivity" in text and "mid_p: flagged: 3" in text and "holm_flagged: 1" in text
+    assert "Engine says" in text and "Randomisation balance" not in text and "compared with" not in text
