@@ -7,7 +7,6 @@ from praktijktest.results.models import AnalysisSnapshot
 from praktijktest.results.snapshots import round_snapshots
 from praktijktest.rounds.models import Round
 
-
 # Keys of the engine's result that the pages show in their own sections; any other key
 # (a newer engine's, say `sensitivity`) is shown generically under "Further results".
 SHOWN_KEYS = {"reference_group", "applications", "tests", "target_count", "fdr_level", "target_method", "q_method",
