@@ -193,7 +193,8 @@ def test_keys_a_newer_engine_adds_are_shown_and_missing_ones_are_not(db, client,
 
     round_ = fieldwork_round()
     snapshot = run_analysis(round_)
-    result = dict(snapshot.result, sensitivity={"mid_p": {"flagged": 3}}, family_wise={"holm_flagged": 1})
+    result = dict(snapshot.result, sensitivity={"mid_p": {"flagged": 3}}, family_wise={"holm_flagged": 1},
+                  mixtures=[{"group": "Marokkaans", "share_discriminating": 0.125, "targets": 20, "identified": True}])
     del result["balance"], result["comparisons"]
     newer = AnalysisSnapshot(round_id=round_.id, organisation_id=round_.organisation_id, sha256="f" * 64,
                              input_sha256=snapshot.input_sha256, parameters={}, deviations=[{"text": "Engine says"}],
@@ -203,4 +204,5 @@ def test_keys_a_newer_engine_adds_are_shown_and_missing_ones_are_not(db, client,
     login_as("viewer")
     text = visible_text(client.get(f"/rounds/{round_.id}/results/{newer.id}").get_data(as_text=True))
     assert "sensitivity" in text and "mid_p: flagged: 3" in text and "holm_flagged: 1" in text
+    assert "Estimated share of targets that treat the groups unequally" in text and "12.5%" in text
     assert "Engine says" in text and "Randomisation balance" not in text and "compared with" not in text
