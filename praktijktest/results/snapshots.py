@@ -161,7 +161,14 @@ def run_analysis(round_: Round, user=None, request: RunRequest | None = None) ->
         raise AnalysisError(_("The round has no reference group.")) from None
     by = list(request.by) if request.by is not None else available_breakdowns(round_)
     parameters = _parameters(round_, request, reference, by)
-    result = _engine(round_, parameters).to_dict()
+    try:
+        result = _engine(round_, parameters).to_dict()
+    except AnalysisError:
+        if request.by is not None or not by:
+            raise
+        # Breakdowns chosen automatically must never stop the analysis itself.
+        parameters = {**parameters, "by": [], "breakdowns_failed": by}
+        result = _engine(round_, parameters).to_dict()
     snapshot = _store(round_, user, parameters, result, input_sha256(input_rows(round_)))
     if round_.status == RoundStatus.FIELDWORK:
         from praktijktest.rounds.services import transition
