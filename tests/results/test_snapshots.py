@@ -111,3 +111,15 @@ def test_store_on_the_command_line(db, fieldwork_round, runner):
     out = json.loads(result.stdout)
     assert out["status"] == "analysed"
     assert out["sha256"] == latest_snapshot(round_).sha256
+
+
+def test_a_breakdown_the_data_cannot_give_does_not_stop_the_analysis(db, fieldwork_round, monkeypatch):
+    from praktijktest.results import snapshots
+
+    monkeypatch.setattr(snapshots, "available_breakdowns", lambda round_: ["no_such_attribute"])
+    round_ = fieldwork_round()
+    snapshot = run_analysis(round_)
+    assert snapshot.parameters["by"] == [] and snapshot.parameters["breakdowns_failed"] == ["no_such_attribute"]
+    assert round_.status == "analysed"
+    with pytest.raises(AnalysisError):  # asked for explicitly, it is an error
+        run_analysis(round_, request=RunRequest(by=("no_such_attribute",)))
