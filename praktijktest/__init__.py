@@ -115,6 +115,9 @@ def _register_blueprints(app: Flask) -> None:
     from praktijktest import examples
 
     app.register_blueprint(examples.bp)
+    from praktijktest.results import views as results
+
+    app.register_blueprint(results.bp)
 
 
 def _init_request_transaction(app: Flask) -> None:

@@ -137,7 +137,10 @@ def _labour_round(organisation: Organisation, tester) -> Round:
     # The strong discriminators are a fixed, seeded draw among the employers.
     strong = {targets[i].id for i in rng.choice(len(targets), DISCRIMINATORS, replace=False)}
     _answer(round_, tester, rng, lambda target_id: STRONG_DISCRIMINATOR if target_id in strong else ORDINARY_EMPLOYER)
-    change_status(round_, RoundStatus.ANALYSED)
+    # A stored analysis snapshot, as the "Analyse" button makes: a newcomer sees results at once.
+    from praktijktest.results.snapshots import run_analysis
+
+    run_analysis(round_)
     return round_
 
 

@@ -5,11 +5,12 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from praktijktest.lazy_migrate import LazyMigrate
 
 # Fixed constraint names, so that migrations can name what they alter or drop
 # on SQLite and PostgreSQL alike (Alembic documentation, "The Importance of
@@ -28,7 +29,7 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
+migrate = LazyMigrate()  # Flask-Migrate (and Alembic) load only when a migration runs
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

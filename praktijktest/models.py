@@ -3,5 +3,6 @@ from praktijktest.accounts.models import LoginSession, Role, User  # noqa: F401
 from praktijktest.audit.models import AuditEvent  # noqa: F401
 from praktijktest.fieldwork.models import Application, Response, Test  # noqa: F401
 from praktijktest.organisations.models import Municipality, Organisation  # noqa: F401
+from praktijktest.results.models import AnalysisSnapshot  # noqa: F401
 from praktijktest.rounds.models import Profile, Round, RoundGround, RoundGroup, RoundTarget, Template  # noqa: F401
 from praktijktest.targets.models import Listing, Target  # noqa: F401

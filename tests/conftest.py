@@ -193,6 +193,7 @@ def make_round_objects(organisation) -> dict[str, int]:
     """A round of `organisation` with one of everything a route can name."""
     from praktijktest.extensions import db
     from praktijktest.fieldwork.models import Application, Response, Test
+    from praktijktest.results.models import AnalysisSnapshot
     from praktijktest.rounds.models import Profile, RoundTarget, Template
     from praktijktest.rounds.services import GroundSpec, create_round
     from praktijktest.targets.models import Listing
@@ -208,8 +209,15 @@ def make_round_objects(organisation) -> dict[str, int]:
     response = Response(application=application, outcome="invitation")
     db.session.add_all([listing, profile, template, test, application, response])
     db.session.add(RoundTarget(round_id=round_.id, target_id=target.id))
+    snapshot = AnalysisSnapshot(
+        round_id=round_.id, organisation_id=organisation.id, sha256=f"{organisation.id:064d}", input_sha256="0" * 64,
+        parameters={}, deviations=[], software_version="test", applications=1,
+        result={"groups": [{"group": "ref", "applications": 1, "positives": 1, "rate": 1.0, "ci95": [0.2, 1.0]}]})
+    db.session.add(snapshot)
     db.session.flush()
     return {
+        "snapshot_id": snapshot.id,
+        "chart": "rates",
         "organisation_id": organisation.id,
         "round_id": round_.id,
         "target_id": target.id,

@@ -67,6 +67,14 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "examples.targets_xlsx": ({"coordinator"}, False),
     "examples.round_csv": ({"coordinator"}, False),
     "examples.round_xlsx": ({"coordinator"}, False),
+    # Results: coordinators analyse and may see names (their own route); viewers read codes, charts, the report.
+    "results.analyse": ({"coordinator"}, True),
+    "results.latest": ({"coordinator", "viewer"}, True),
+    "results.show": ({"coordinator", "viewer"}, True),
+    "results.targets": ({"coordinator", "viewer"}, True),
+    "results.target_identities": ({"coordinator"}, True),
+    "results.chart": ({"coordinator", "viewer"}, True),
+    "results.report": ({"coordinator", "viewer"}, True),
 }
 PUBLIC = {"accounts.login", "core.language", "static"}
 # GET routes that answer an allowed user with a redirect rather than a page, and why:

@@ -150,11 +150,20 @@ def _round(round_id: int) -> Round:
               help="bh: Benjamini-Hochberg q-values; storey: Storey's adaptive q-values (needs at least 50 "
                    "target comparisons; a deviation unless pre-registered).")
 @click.option("--pseudonymise", is_flag=True, help="Show targets by their codes, as viewers see them.")
+@click.option("--store", is_flag=True, help="Store the result as an analysis snapshot (the round becomes analysed); "
+              "options that differ from the pre-registration are recorded as deviations.")
 def analyse_command(round_id: int, fmt: str, by: tuple[str, ...], fdr: float | None, positive: str | None,
-                    target_method: str, q_method: str, pseudonymise: bool) -> None:
+                    target_method: str, q_method: str, pseudonymise: bool, store: bool) -> None:
     """Analyse round ROUND_ID: response rates per group, comparisons, and the evidence per target."""
     round_ = _round(round_id)
     outcomes = _outcomes(positive)
+    if store:
+        from praktijktest.results.cli import store_snapshot
+
+        store_snapshot(round_, fmt, by=by, fdr=fdr, positive=outcomes,
+                       target_method=target_method if target_method != "exact" else None,
+                       q_method=q_method if q_method != "bh" else None)
+        return
     try:
         result = analyse(round_, by=by, fdr=fdr, positive=outcomes, target_method=target_method,
                          q_method=q_method, pseudonymise=pseudonymise)

@@ -41,7 +41,10 @@ class StaticOnlyFetcher(URLFetcher):
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
 
 
-def render_pdf(html: str) -> bytes:
-    """Render report HTML to PDF bytes; only the app's static files can be fetched."""
+def render_pdf(html: str, **options) -> bytes:
+    """Render report HTML to PDF bytes; only the app's static files can be fetched.
+
+    `options` go to WeasyPrint's `write_pdf`, e.g. `pdf_variant="pdf/ua-1"` for a tagged PDF.
+    """
     fetcher = StaticOnlyFetcher(current_app.static_folder)
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf()
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf(**options)

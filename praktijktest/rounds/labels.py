@@ -35,11 +35,10 @@ STATUS_LABELS = {
     RoundStatus.ARCHIVED: _l("Archived"),
     RoundStatus.CANCELLED: _l("Cancelled"),
 }
-# The button that moves a round to each status.
+# The button that moves a round to each status (analysed and reported have none: they follow
+# from running the analysis and generating the round report).
 STATUS_ACTIONS = {
     RoundStatus.FIELDWORK: _l("Start fieldwork"),
-    RoundStatus.ANALYSED: _l("Mark as analysed"),
-    RoundStatus.REPORTED: _l("Mark as reported"),
     RoundStatus.ARCHIVED: _l("Archive"),
 }
 

@@ -171,9 +171,15 @@ def change_status(round_: Round, status: str, *, reason: str | None = None) -> R
     """Move a round to `status` through the model's guarded transition, audited.
 
     Making a round ready is locking it: use `preregistration.lock_round`.
+    A round becomes analysed only by storing an analysis snapshot
+    (`results.snapshots.run_analysis`) and reported by generating its report.
     """
     if status == RoundStatus.READY:
         raise RoundError(_("A round becomes ready by locking its protocol."))
+    if status == RoundStatus.ANALYSED and round_.can_transition_to(status):
+        raise RoundError(_("A round becomes analysed by running its analysis."))
+    if status == RoundStatus.REPORTED and round_.can_transition_to(status):
+        raise RoundError(_("A round becomes reported by generating its round report."))
     return transition(round_, status, reason=reason)
 
 

@@ -18,6 +18,7 @@ from praktijktest.extensions import db
 from praktijktest.file_names import preregistration_name
 from praktijktest.organisations.models import Municipality, Organisation
 from praktijktest.permissions import get_owned_or_404, roles_required
+from praktijktest.results.context import round_findings
 from praktijktest.rounds import lock_views, material_views  # noqa: F401  (their routes are on the same blueprint)
 from praktijktest.rounds.blueprint import bp
 from praktijktest.rounds.forms import MAX_GROUND_ROWS, ActionForm, LockForm, PlanningForm, RoundForm, StatusForm
@@ -179,6 +180,7 @@ def _render_detail(round_: Round, planning_form: PlanningForm | None = None, sta
         "status_actions": STATUS_ACTIONS, "has_saved_planning": saved_inputs(round_) is not None,
         "sample_endpoint": sample_endpoint(),
         "schedule_endpoint": "schedule.index" if "schedule.index" in current_app.view_functions else None,
+        "findings": round_findings(round_),
     }
     if is_coordinator:
         profiles, templates = list(round_profiles(round_)), list(round_templates(round_))

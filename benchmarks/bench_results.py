@@ -1,0 +1,218 @@
+"""Results: snapshot of the KRW round in parts, results page p95, one chart, the round report, CLI start-up.
+
+A scratch SQLite database in a temporary folder, built by the migrations,
+gets the Kline-Rose-Walters round (83,643 applications) and a synthetic
+round of 1,000 paired tests. Each figure is printed beside a baseline
+measured in the same run:
+- the results page (p95 of 30 requests as a viewer) beside a bare Flask page;
+- a new snapshot beside the statistics engine alone on arrays in memory, its
+  parts (query, arrays, analysis, storing) in the note;
+- one chart (matplotlib SVG) beside rendering the results page's HTML;
+- the round report beside WeasyPrint alone on the report's final HTML, with
+  the share outside WeasyPrint and the page count of the 1,000-test round;
+- `flask --app wsgi rounds analyse` of the KRW round as a whole process beside
+  `benchmarks/plain_exact.py` (pandas + scipy, the same per-target exact p-values).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.harness import Figure, best_time
+
+ROOT = Path(__file__).resolve().parents[1]
+VALIDATION = Path(os.environ.get("VALIDATION_DIR") or ROOT.parent / "shared" / "validation")
+KRW = VALIDATION / "kline-rose-walters-2022.csv"
+
+
+def _app(folder: Path):
+    from flask_migrate import upgrade
+
+    from praktijktest import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}", "SECRET_KEY": "bench",
+                      "WTF_CSRF_ENABLED": False, "EVIDENCE_DIR": str(folder / "evidence"),
+                      "PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_KIB": 64, "PASSWORD_HASH_PARALLELISM": 1})
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def _thousand(path: Path) -> Path:
+    rng = random.Random(1000)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["test_id", "target", "group", "outcome", "template"])
+        for i in range(1000):
+            for group, rate in (("ref", 0.35), ("other", 0.28)):
+                writer.writerow([f"t{i}", f"Werkgever {i % 100}", group,
+                                 "invitation" if rng.random() < rate else "rejection", f"Brief {'AB'[i % 2]}"])
+    return path
+
+
+def _import(path: Path, reference: str, organisation) -> int:
+    from praktijktest.datasets.importer import ImportRequest, check_file, import_plan
+    from praktijktest.extensions import db
+
+    request = ImportRequest(organisation, path.stem, "labour", "origin", reference, filename=path.name)
+    plan, _ = check_file(str(path), path.name, request)
+    round_id = import_plan(plan, request).id
+    db.session.commit()
+    return round_id
+
+
+def _snapshot_figure(round_) -> tuple[Figure, object]:
+    from analysis import analyse_round
+    from praktijktest.datasets.adapter import round_applications
+    from praktijktest.extensions import db
+    from praktijktest.results import snapshots
+    from praktijktest.results.breakdowns import available_breakdowns
+
+    parts = {}
+    start = time.perf_counter()
+    by = available_breakdowns(round_)
+    rows = snapshots.input_rows(round_)
+    parts["query and data hash"] = time.perf_counter() - start
+    start = time.perf_counter()
+    apps = round_applications(round_, by=by, pseudonymise=True)
+    parts["arrays"] = time.perf_counter() - start
+    start = time.perf_counter()
+    result = analyse_round(apps, "white", by=by).to_dict()
+    parts["analysis"] = time.perf_counter() - start
+    start = time.perf_counter()
+    snapshots._store(round_, None, {"by": by}, result, snapshots.input_sha256(rows))
+    db.session.commit()
+    parts["storing"] = time.perf_counter() - start
+    total = best_time(lambda: (snapshots.run_analysis(round_), db.session.commit()), repeat=2)
+    baseline = best_time(lambda: analyse_round(apps, "white", by=by), repeat=2)
+    note = "parts: " + ", ".join(f"{k} {v:.2f} s" for k, v in parts.items())
+    return Figure("new snapshot of the KRW round (run_analysis)", total, "analyse_round on arrays in memory",
+                  baseline, note=note), snapshots.latest_snapshot(round_)
+
+
+def _p95(client, url: str, n: int = 30) -> float:
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        response = client.get(url)
+        times.append(time.perf_counter() - start)
+        assert response.status_code == 200, (url, response.status_code)
+    return statistics.quantiles(times, n=20)[-1]
+
+
+def _page_figure(app, round_, snapshot, viewer_email: str) -> Figure:
+    from flask import Flask
+
+    bare = Flask("bare")
+    bare.add_url_rule("/", "index", lambda: "<!doctype html><title>ok</title><p>ok")
+    client = app.test_client()
+    client.post("/login", data={"email": viewer_email, "password": "Bench-password-42"})
+    url = f"/rounds/{round_.id}/results/{snapshot.id}"
+    ours = _p95(client, url)
+    return Figure("results page, KRW round, p95 of 30", ours, "bare Flask page, p95 of 30",
+                  _p95(bare.test_client(), "/"), note=f"goal: p95 <= 0.300 s; measured {ours:.3f} s")
+
+
+def _chart_figure(app, round_, snapshot) -> Figure:
+    from flask import render_template
+
+    from praktijktest.results.context import results_context
+    from praktijktest.results.figures import chart_by_key
+
+    with app.test_request_context():
+        chart = chart_by_key(snapshot.result, round_.market, "rates")
+        ours = best_time(chart.svg, repeat=5)
+        tests = chart_by_key(snapshot.result, round_.market, "tests-0")
+        other = best_time(tests.svg, repeat=5)
+
+        def page() -> None:
+            render_template("results/show.html", form=None, languages_report=(), is_coordinator=False,
+                            **results_context(round_, snapshot, []))
+
+    with app.test_request_context():
+        from flask_login import AnonymousUserMixin  # noqa: F401  (the page needs no user here)
+
+        baseline = best_time(page, repeat=5)
+    return Figure("one chart (rates, matplotlib SVG)", ours, "results page HTML without charts", baseline,
+                  note=f"test-outcome chart: {other:.3f} s; {len(chart.svg()) // 1024} KiB of SVG")
+
+
+def _report_figure(app, round_, snapshot, thousand) -> Figure:
+    from flask import current_app
+    from flask_babel import force_locale
+    from weasyprint import HTML
+
+    from praktijktest.reports.pdf import BASE_URL, StaticOnlyFetcher
+    from praktijktest.reports.round_report import PDF_OPTIONS, render_round_report, report_context
+    from praktijktest.results import figures
+    from praktijktest.results.snapshots import latest_snapshot, run_analysis
+
+    with app.test_request_context():
+        snap = latest_snapshot(thousand) or run_analysis(thousand)
+        cold = best_time(lambda: (figures._cache.clear(), render_round_report(thousand, snap, None, "nl")), repeat=3)
+        ours = best_time(lambda: render_round_report(thousand, snap, None, "nl"), repeat=3)
+        with force_locale("nl_BE"):
+            html = current_app.jinja_env.get_template("reports/round_report.html").render(
+                current_locale="nl_BE", **report_context(thousand, snap))
+        fetcher = StaticOnlyFetcher(current_app.static_folder)
+        baseline = best_time(lambda: HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
+                             .write_pdf(**PDF_OPTIONS), repeat=3)
+        from pypdf import PdfReader
+
+        pages = len(PdfReader(io.BytesIO(render_round_report(thousand, snap, None, "nl"))).pages)
+    share, cold_share = max(ours - baseline, 0) / ours, max(cold - baseline, 0) / cold
+    return Figure("round report, 1,000-test round (nl)", ours, "WeasyPrint alone on the final HTML", baseline,
+                  note=f"{share:.0%} of the time outside WeasyPrint with the snapshot's charts drawn already "
+                       f"(goal <= 15%); {cold:.2f} s and {cold_share:.0%} when every chart is drawn first; "
+                       f"{pages} pages")
+
+
+def _cli_figure(folder: Path, round_id: int) -> Figure:
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{folder / 'bench.sqlite'}", SECRET_KEY="bench",
+               EVIDENCE_DIR=str(folder / "evidence"))
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi", "rounds", "analyse", str(round_id), "--format", "json"]
+    plain = [sys.executable, str(ROOT / "benchmarks" / "plain_exact.py"), str(KRW), "white"]
+
+    def run(command):
+        return lambda: subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
+
+    ours = best_time(run(flask), repeat=3)
+    baseline = best_time(run(plain), repeat=3)
+    return Figure("flask rounds analyse KRW (whole process)", ours, "pandas + scipy script, same p-values",
+                  baseline, note=f"ratio ours/baseline {ours / baseline:.2f} (goal <= 0.8)")
+
+
+def run() -> list[Figure]:
+    """Results timings on a scratch database in a temporary folder (skipped without the KRW file)."""
+    if not KRW.exists():
+        print(f"   skipped: {KRW} is missing (set VALIDATION_DIR)")
+        return []
+    with tempfile.TemporaryDirectory(prefix="bench-results-") as name:
+        folder = Path(name)
+        app = _app(folder)
+        with app.app_context():
+            from praktijktest.accounts.services import create_user
+            from praktijktest.extensions import db
+            from praktijktest.organisations.services import create_organisation
+            from praktijktest.rounds.models import Round
+
+            organisation = create_organisation("Bench")
+            create_user("viewer@bench.example", "Viewer", "viewer", organisation, "Bench-password-42")
+            krw = db.session.get(Round, _import(KRW, "white", organisation))
+            thousand = db.session.get(Round, _import(_thousand(folder / "thousand.csv"), "ref", organisation))
+            snapshot_figure, snapshot = _snapshot_figure(krw)
+            figures = [snapshot_figure, _page_figure(app, krw, snapshot, "viewer@bench.example"),
+                       _chart_figure(app, krw, snapshot), _report_figure(app, krw, snapshot, thousand)]
+            krw_id = krw.id
+            db.session.commit()
+            db.engine.dispose()
+        figures.append(_cli_figure(folder, krw_id))
+        return figures

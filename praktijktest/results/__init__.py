@@ -1,0 +1,1 @@
+"""Results: stored analysis snapshots of a round, the results pages, charts and the trend."""
