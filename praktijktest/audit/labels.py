@@ -56,6 +56,8 @@ ACTION_LABELS = {
     "user.password_check_throttled": _l("Password change held back after repeated wrong passwords"),
     "user.password_reset": _l("Password set by an administrator"),
     "user.sessions_end": _l("Logged out everywhere by an administrator"),
+    "round.analyse": _l("Analysis run and stored"),
+    "round.report": _l("Round report generated"),
 }
 OBJECT_LABELS = {
     "Round": _l("Round"),

@@ -45,8 +45,8 @@ def _counts(f: dict) -> str:
 def _nouns(market: str) -> dict:
     """The tested party in the market's own words (../shared/WORDING.md)."""
     if market == "housing":
-        return {"this": _("this landlord or agency"), "plural": _("landlords and agencies")}
-    return {"this": _("this employer"), "plural": _("employers")}
+        return {"this": _("this landlord or agency"), "parties": _("landlords and agencies")}
+    return {"this": _("this employer"), "parties": _("employers")}
 
 
 def _values(f: dict, market: str) -> dict:
@@ -64,8 +64,8 @@ def _further(f: dict, market: str) -> str:
 
 def _flagged(f: dict, market: str) -> str:
     text = _("One-sided p %(p)s. Flagged for follow-up within this round's set of %(m)s comparisons at a false "
-             "discovery rate of %(fdr)s (q %(q)s): of all flagged %(plural)s at most about %(fdr)s are expected to "
-             "be flagged wrongly. The flag depends on the other %(plural)s of the round.", **_values(f, market))
+             "discovery rate of %(fdr)s (q %(q)s): of all flagged %(parties)s at most about %(fdr)s are expected to "
+             "be flagged wrongly. The flag depends on the other %(parties)s of the round.", **_values(f, market))
     threshold = format_p(f["familywise_threshold"])
     if f.get("familywise_flagged"):
         text += " " + _("It also holds on its own under a family-wise rule (Tarone): p is at most %(t)s.", t=threshold)
@@ -74,7 +74,7 @@ def _flagged(f: dict, market: str) -> str:
                         t=threshold)
     if f.get("awareness_only"):
         return text + " " + _("The round was planned for awareness only: its results are not used as evidence "
-                              "against single %(plural)s.", **_nouns(market))
+                              "against single %(parties)s.", **_nouns(market))
     return text + " " + _("These are facts that can support a presumption of unequal treatment.")
 
 
