@@ -28,6 +28,7 @@ from praktijktest.rounds.models import (
     Template,
     TestType,
 )
+from praktijktest.rounds.usage import count_uses
 
 # The design fields `update_round` may change while the round is a draft.
 EDITABLE_FIELDS = ("title", "market", "test_type", "response_window_days", "fdr_level",
@@ -194,18 +195,15 @@ def transition(round_: Round, status: str, *, reason: str | None = None) -> Roun
 
 def round_counts(round_ids: Sequence[int]) -> dict[int, dict[str, int]]:
     """Targets, tests and applications per round, in three grouped queries."""
-    from praktijktest.fieldwork.models import Application, Test
     from praktijktest.rounds.models import RoundTarget
 
     counts = {rid: {"targets": 0, "tests": 0, "applications": 0} for rid in round_ids}
-    queries = {
-        "targets": select(RoundTarget.round_id, func.count()).group_by(RoundTarget.round_id),
-        "tests": select(Test.round_id, func.count()).group_by(Test.round_id),
-        "applications": select(Test.round_id, func.count(Application.id)).join(Application.test)
-        .group_by(Test.round_id),
-    }
-    for name, query in queries.items():
-        for round_id, n in db.session.execute(query.where(query.selected_columns[0].in_(round_ids))):
+    targets = select(RoundTarget.round_id, func.count()).group_by(RoundTarget.round_id)
+    for round_id, n in db.session.execute(targets.where(RoundTarget.round_id.in_(round_ids))):
+        counts[round_id]["targets"] = n
+    # Tests and applications belong to fieldwork, which rounds does not import (rounds/usage.py).
+    for name in ("tests", "applications"):
+        for round_id, n in count_uses(f"round_{name}", round_ids).items():
             counts[round_id][name] = n
     return counts
 
@@ -272,16 +270,12 @@ def _ground_summary(round_: Round) -> list[str]:
 
 
 def _check_removed_groups(round_: Round, specs: Sequence[GroundSpec]) -> None:
-    from praktijktest.fieldwork.models import Application
-
     kept = {label for spec in specs for label in (spec.reference, *spec.others)}
     for group in round_.groups:
         if group.label in kept:
             continue
         used = db.session.scalar(select(func.count()).select_from(Profile).where(Profile.group_id == group.id))
-        used += db.session.scalar(
-            select(func.count()).select_from(Application).where(Application.group_id == group.id)
-        )
+        used += count_uses("group", [group.id])[group.id]
         if used:
             raise RoundError(_("The group %(label)s has profiles or applications; delete those before removing it.",
                                label=group.label))

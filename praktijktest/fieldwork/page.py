@@ -1,0 +1,88 @@
+"""The test page: everything a tester needs to send the applications of one test and
+record what came back, built once for the GET and for a form shown again with errors."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import render_template
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from praktijktest.accounts.models import Role
+from praktijktest.extensions import db
+from praktijktest.fieldwork.clock import BRUSSELS, local_date
+from praktijktest.fieldwork.closure import decline_text, decline_texts
+from praktijktest.fieldwork.forms import CancelTestForm, ResponseForm, SendForm, TestListingForm, VersionForm
+from praktijktest.fieldwork.models import Application, Response, Test
+from praktijktest.fieldwork.services import close_expired_windows
+from praktijktest.rounds.materials import Rendered, TemplateProblem, render_template_for
+from praktijktest.targets.services import record_identity_view
+from praktijktest.timeutil import as_utc, utcnow
+
+
+@dataclass
+class ApplicationView:
+    application: Application
+    letter: Rendered | None
+    letter_problem: str | None
+    send_form: SendForm
+    response_form: ResponseForm
+    decline: str | None
+
+
+def _load(test_id: int) -> Test:
+    return db.session.scalar(
+        select(Test).where(Test.id == test_id).execution_options(populate_existing=True).options(
+            selectinload(Test.applications).selectinload(Application.profile),
+            selectinload(Test.applications).selectinload(Application.template),
+            selectinload(Test.applications).selectinload(Application.group),
+            selectinload(Test.applications).selectinload(Application.response).selectinload(Response.evidence),
+            selectinload(Test.target), selectinload(Test.listing), selectinload(Test.round)))
+
+
+def render_test_page(test: Test, *, listing_form=None, send_forms=None, response_forms=None, cancel_form=None):
+    close_expired_windows([test.round_id])
+    test = _load(test.id)
+    texts = decline_texts(test.round)
+    views = [_application_view(app, test, texts, (send_forms or {}).get(app.id), (response_forms or {}).get(app.id))
+             for app in sorted(test.applications, key=lambda a: (a.send_order or 0, a.id))]
+    record_identity_view([test.target], "fieldwork test page", test.round.organisation_id)
+    return render_template(
+        "fieldwork/test.html", test=test, round=test.round, applications=views,
+        listing_form=listing_form or TestListingForm(formdata=None, data={"seen_on": local_date(utcnow())}),
+        cancel_form=cancel_form or CancelTestForm(formdata=None), action_form=VersionForm(formdata=None),
+        is_coordinator=current_user.role == Role.COORDINATOR,
+    )
+
+
+def _application_view(app: Application, test: Test, texts, send_form, response_form) -> ApplicationView:
+    letter, problem = None, None
+    if app.template is not None:
+        try:
+            letter = render_template_for(app.template, app.profile, test.listing)
+        except TemplateProblem as error:
+            problem = str(error)
+    return ApplicationView(
+        app, letter, problem, send_form or _send_form(app), response_form or _response_form(app),
+        decline_text(test.round, app, texts) if app.response and app.response.decline_due_at else None,
+    )
+
+
+def _send_form(app: Application) -> SendForm:
+    now = utcnow().astimezone(BRUSSELS)
+    return SendForm(formdata=None, prefix=f"send-{app.id}",
+                    data={"sent_on": now.date(), "sent_time": now.time().replace(second=0, microsecond=0),
+                          "channel": "email" if (app.profile and app.profile.email) else "phone"})
+
+
+def _response_form(app: Application) -> ResponseForm:
+    response = app.response
+    if response is None:
+        return ResponseForm(formdata=None, prefix=f"response-{app.id}", data={"version": ""})
+    local = as_utc(response.responded_at).astimezone(BRUSSELS) if response.responded_at else None
+    return ResponseForm(formdata=None, prefix=f"response-{app.id}", data={
+        "version": response.version, "outcome": response.outcome, "channel": response.channel or "",
+        "received_on": local.date() if local else None,
+        "received_time": local.time().replace(second=0, microsecond=0) if local else None,
+        "notes": response.notes})

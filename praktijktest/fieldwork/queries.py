@@ -1,0 +1,218 @@
+"""What fieldwork pages read: the tester's queue, a round's progress, the lists behind its numbers.
+
+Each function sends a fixed number of statements, whatever the number of
+applications (tests/fieldwork/test_query_counts.py holds them to it).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from praktijktest.accounts.models import User
+from praktijktest.extensions import db
+from praktijktest.fieldwork.clock import end_of_today, local_date, start_of_day
+from praktijktest.fieldwork.models import Application, Response, Test, TestStatus
+from praktijktest.organisations.models import Municipality
+from praktijktest.rounds.models import Round
+from praktijktest.timeutil import as_utc, utcnow
+
+QUEUE_LIMIT = 50
+STATES = ("planned", "awaiting", "answered", "no_response", "cancelled")
+OPEN_ITEMS = ("unsent", "open_windows", "unverified", "open_declines")
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    application: Application
+    deadline: datetime | None
+    is_overdue: bool
+
+
+@dataclass
+class Queue:
+    to_send: list[QueueItem] = field(default_factory=list)
+    later: int = 0
+    awaiting: list[QueueItem] = field(default_factory=list)
+    declines: list[QueueItem] = field(default_factory=list)
+
+
+def _queue_query():
+    return (select(Application).join(Application.test).join(Test.round).outerjoin(Application.response)
+            .options(contains_eager(Application.test).contains_eager(Test.round),
+                     contains_eager(Application.response), joinedload(Application.profile))
+            .where(Test.status != TestStatus.CANCELLED))
+
+
+def tester_queue(tester: User, now: datetime | None = None) -> Queue:
+    """The tester's work: sends due today or overdue, responses awaited, declines to send."""
+    now = now or utcnow()
+    today_ends = end_of_today(now)
+    today_starts = start_of_day(local_date(now))
+    mine = _queue_query().where(Test.tester_id == tester.id)
+    queue = Queue()
+    due = mine.where(Application.sent_at.is_(None), Application.scheduled_at < today_ends)
+    for app in db.session.scalars(due.order_by(Application.scheduled_at, Application.id).limit(QUEUE_LIMIT)):
+        queue.to_send.append(QueueItem(app, app.scheduled_at, as_utc(app.scheduled_at) < today_starts))
+    queue.later = db.session.scalar(
+        select(func.count(Application.id)).join(Application.test)
+        .where(Test.tester_id == tester.id, Test.status != TestStatus.CANCELLED, Application.sent_at.is_(None),
+               (Application.scheduled_at >= today_ends) | Application.scheduled_at.is_(None))) or 0
+    waiting = mine.where(Application.sent_at.is_not(None), Response.id.is_(None))
+    for app in db.session.scalars(waiting.order_by(Application.sent_at).limit(QUEUE_LIMIT)):
+        closes = as_utc(app.sent_at) + timedelta(days=app.test.round.response_window_days)
+        queue.awaiting.append(QueueItem(app, closes, False))
+    declines = mine.where(Response.decline_due_at.is_not(None), Response.decline_sent_at.is_(None))
+    for app in db.session.scalars(declines.order_by(Response.decline_due_at).limit(QUEUE_LIMIT)):
+        due_at = app.response.decline_due_at
+        queue.declines.append(QueueItem(app, due_at, as_utc(due_at) < now))
+    return queue
+
+
+def _state():
+    return case((Test.status == TestStatus.CANCELLED, "cancelled"), (Application.sent_at.is_(None), "planned"),
+                (Response.id.is_(None), "awaiting"), (Response.outcome == "no_response", "no_response"),
+                else_="answered")
+
+
+@dataclass
+class Progress:
+    totals: dict[str, int]
+    by_tester: list[tuple[User | None, dict[str, int]]]
+    by_municipality: list[tuple[Municipality | None, dict[str, int]]]
+
+
+def _counts(round_: Round, now: datetime, key):
+    """{key value: {state: n, "verified": n, "overdue_sends": n, "overdue_declines": n}} in one query."""
+    today_starts = start_of_day(local_date(now))
+    columns = [
+        key.label("key"), _state().label("state"), func.count(Application.id),
+        func.sum(case((Response.verified_at.is_not(None), 1), else_=0)),
+        func.sum(case(((Application.sent_at.is_(None)) & (Application.scheduled_at < today_starts)
+                       & (Test.status != TestStatus.CANCELLED), 1), else_=0)),
+        func.sum(case(((Response.decline_due_at < now) & Response.decline_sent_at.is_(None), 1), else_=0)),
+    ]
+    query = (select(*columns).select_from(Application).join(Application.test).outerjoin(Application.response)
+             .where(Test.round_id == round_.id).group_by(key, _state()))
+    result: dict = {}
+    for value, state, n, verified, overdue_sends, overdue_declines in db.session.execute(query):
+        row = result.setdefault(value, dict.fromkeys((*STATES, "verified", "overdue_sends", "overdue_declines"), 0))
+        row[state] += n
+        row["verified"] += verified or 0
+        row["overdue_sends"] += overdue_sends or 0
+        row["overdue_declines"] += overdue_declines or 0
+    return result
+
+
+def round_progress(round_: Round, now: datetime | None = None) -> Progress:
+    """Applications of the round by state, overall, per tester and per municipality."""
+    now = now or utcnow()
+    by_tester = _counts(round_, now, Test.tester_id)
+    by_municipality = _counts(round_, now, Test.municipality_id)
+    totals = dict.fromkeys((*STATES, "verified", "overdue_sends", "overdue_declines"), 0)
+    for row in by_tester.values():
+        for name, n in row.items():
+            totals[name] += n
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_([k for k in by_tester if k])))}
+    places = {m.id: m for m in db.session.scalars(
+        select(Municipality).where(Municipality.id.in_([k for k in by_municipality if k])))}
+    return Progress(
+        totals,
+        sorted(((users.get(k), v) for k, v in by_tester.items()), key=lambda p: p[0].name if p[0] else ""),
+        sorted(((places.get(k), v) for k, v in by_municipality.items()), key=lambda p: p[0].name if p[0] else ""),
+    )
+
+
+def open_items(round_: Round, now: datetime | None = None) -> dict[str, int]:
+    """What is still open before fieldwork can close, as counts (OPEN_ITEMS)."""
+    now = now or utcnow()
+    live = (Test.round_id == round_.id) & (Test.status != TestStatus.CANCELLED)
+    row = db.session.execute(
+        select(
+            func.sum(case((Application.sent_at.is_(None), 1), else_=0)),
+            func.sum(case((Application.sent_at.is_not(None) & Response.id.is_(None), 1), else_=0)),
+            func.sum(case((Response.id.is_not(None) & (Response.outcome != "no_response")
+                           & Response.verified_at.is_(None), 1), else_=0)),
+            func.sum(case((Response.decline_due_at.is_not(None) & Response.decline_sent_at.is_(None), 1), else_=0)),
+        ).select_from(Application).join(Application.test).outerjoin(Application.response).where(live)
+    ).one()
+    return {name: int(n or 0) for name, n in zip(OPEN_ITEMS, row, strict=True)}
+
+
+LIST_FILTERS = {
+    **{state: lambda s=state: _state() == s for state in STATES},
+    "verified": lambda: Response.verified_at.is_not(None),
+    "unverified": lambda: (Response.id.is_not(None) & (Response.outcome != "no_response")
+                           & Response.verified_at.is_(None)),
+    "open_declines": lambda: Response.decline_due_at.is_not(None) & Response.decline_sent_at.is_(None),
+}
+
+
+def application_list(round_: Round, state: str | None, *, tester_id=None, municipality_id=None,
+                     overdue: str | None = None, page: int = 1, per_page: int = 50, now=None):
+    """(applications, total) of a round behind one number of the progress page."""
+    now = now or utcnow()
+    query = (select(Application).join(Application.test).outerjoin(Application.response)
+             .where(Test.round_id == round_.id)
+             .options(contains_eager(Application.test).joinedload(Test.tester), contains_eager(Application.response),
+                      joinedload(Application.profile), joinedload(Application.group)))
+    if state in LIST_FILTERS:
+        query = query.where(LIST_FILTERS[state]())
+    if overdue == "sends":
+        query = query.where(Application.sent_at.is_(None), Test.status != TestStatus.CANCELLED,
+                            Application.scheduled_at < start_of_day(local_date(now)))
+    elif overdue == "declines":
+        query = query.where(Response.decline_due_at < now, Response.decline_sent_at.is_(None))
+    if tester_id == 0:
+        query = query.where(Test.tester_id.is_(None))
+    elif tester_id:
+        query = query.where(Test.tester_id == tester_id)
+    if municipality_id == 0:
+        query = query.where(Test.municipality_id.is_(None))
+    elif municipality_id:
+        query = query.where(Test.municipality_id == municipality_id)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = db.session.scalars(query.order_by(Test.external_id, Application.send_order, Application.id)
+                              .limit(per_page).offset((page - 1) * per_page)).unique().all()
+    return list(rows), total
+
+
+def cancelled_tests(round_: Round) -> list[Test]:
+    """The round's cancelled tests with their reasons: analysis leaves them out and names them."""
+    return list(db.session.scalars(select(Test).where(Test.round_id == round_.id,
+                                                      Test.status == TestStatus.CANCELLED).order_by(Test.external_id)))
+
+
+def verified_only():
+    """The condition for 'only verified responses' (a response a coordinator confirmed)."""
+    return Response.verified_at.is_not(None)
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """What the `pager` macro reads, for lists paged by hand."""
+
+    page: int
+    pages: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def page_info(page: int, total: int, per_page: int) -> PageInfo:
+    return PageInfo(page, max((total + per_page - 1) // per_page, 1))
