@@ -90,7 +90,8 @@ def demo_command() -> None:
 
 def register_commands(app: Flask) -> None:
     from praktijktest.datasets.cli import rounds
+    from praktijktest.fieldwork.cli import evidence, fieldwork
     from praktijktest.targets.cli import targets
 
-    for command in (orgs, users, demo_command, targets, rounds):
+    for command in (orgs, users, demo_command, targets, rounds, evidence, fieldwork):
         app.cli.add_command(command)

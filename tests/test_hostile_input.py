@@ -13,7 +13,7 @@ from itertools import cycle
 
 import pytest
 
-from tests.test_access_matrix import EXPECTED, build_url, routes
+from tests.test_access_matrix import EXPECTED, build_url, give_own_test_to, routes
 
 HOSTILE = ["", "x" * 5000, "-1", "1e309", "abc", "\x00", "<script>alert(1)</script>", "' OR 1=1 --",
            "99999999999999999999", "2026-02-31", "ünïcödé ✓", "../../etc/passwd", "0", "nan"]
@@ -33,9 +33,27 @@ def post_forms(html: str, page_url: str):
         yield url, sorted(set(FIELD.findall(body)) - {"csrf_token"})
 
 
-@pytest.mark.parametrize(("role", "at_least"), [("admin", 9), ("coordinator", 30)])
+def _fieldwork_in_progress(objects) -> None:
+    """The own round in fieldwork with one application sent and one not, so that the test page
+    shows its send, response, listing and cancel forms to the crawl."""
+    from datetime import timedelta
+
+    from praktijktest.extensions import db
+    from praktijktest.fieldwork.models import Application, Test
+    from praktijktest.timeutil import utcnow
+
+    test = db.session.get(Test, objects["own"]["test_id"])
+    test.round.status = "fieldwork"
+    sent = test.applications[0]
+    sent.sent_at = utcnow() - timedelta(days=1)
+    db.session.add(Application(test=test, group=sent.group, profile=sent.profile, template=sent.template))
+    db.session.flush()
+
+
+@pytest.mark.parametrize(("role", "at_least"), [("admin", 9), ("coordinator", 30), ("tester", 9)])
 def test_every_form_survives_hostile_values(app, client, objects, login_as, org, role, at_least):
-    login_as(role, org)
+    give_own_test_to(login_as(role, org), objects)
+    _fieldwork_in_progress(objects)
     values = cycle(HOSTILE)
     sent = 0
     for rule, method in routes(app):

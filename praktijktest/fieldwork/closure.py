@@ -56,7 +56,7 @@ def close_fieldwork(round_: Round, accepted: dict[str, str], user, *, now=None) 
         raise FieldworkError(_("Only a round in fieldwork can close its fieldwork."))
     if is_fieldwork_closed(round_):
         raise FieldworkError(_("Fieldwork of this round is already closed."))
-    close_expired_windows([round_.id], now)
+    close_expired_windows([round_.id], now=now)
     items = open_items(round_, now)
     reasons = {name: (accepted.get(name) or "").strip() for name in OPEN_ITEMS}
     missing = [name for name in OPEN_ITEMS if items[name] and not reasons[name]]

@@ -83,12 +83,12 @@ def close(round_id: int):
     form = CloseFieldworkForm()
     if not form.validate_on_submit():
         flash(_("Keep each reason under 2,000 characters."), "error")
-        return _render_progress(round_, close_form=form), 400
+        return _render_progress(round_, close_form=form)
     try:
         close_fieldwork(round_, form.reasons(), current_user)
     except FieldworkError as error:
         flash(str(error), "error")
-        return _render_progress(round_, close_form=form), 400
+        return _render_progress(round_, close_form=form)
     flash(_("Fieldwork is closed. The accepted open items and their reasons are kept with the round."), "success")
     return redirect(url_for(".progress", round_id=round_.id))
 
@@ -99,12 +99,12 @@ def declines(round_id: int):
     round_ = get_owned_or_404(Round, round_id)
     form = DeclineTextsForm()
     if not form.validate_on_submit():
-        return _render_progress(round_, decline_form=form), 400
+        return _render_progress(round_, decline_form=form)
     try:
         set_decline_texts(round_, {"nl": form.nl.data, "fr": form.fr.data, "en": form.en.data})
     except FieldworkError as error:
         form.nl.errors = [str(error)]
-        return _render_progress(round_, decline_form=form), 400
+        return _render_progress(round_, decline_form=form)
     flash(_("The decline texts are saved."), "success")
     return redirect(url_for(".progress", round_id=round_.id, _anchor="declines"))
 

@@ -224,32 +224,37 @@ def cancel_test(test: Test, reason: str) -> None:
            organisation_id=test.round.organisation_id)
 
 
-def close_expired_windows(round_ids: list[int] | None = None, now: datetime | None = None) -> int:
+def close_expired_windows(round_ids: list[int] | None = None, *, tester_id: int | None = None,
+                          now: datetime | None = None) -> int:
     """Give every sent application whose response window has passed without a response the
     outcome no_response. The CLI runs it for a scheduler, and every page that reads
-    responses runs it first, so that both always agree. Returns how many were closed."""
+    responses runs it first, so that both always agree. Returns how many were closed.
+
+    One query finds the applications still awaiting a response (the window is a number of
+    days per round, compared here rather than in SQL so that SQLite and PostgreSQL agree).
+    """
     now = now or utcnow()
-    rounds = select(Round.id, Round.response_window_days, Round.organisation_id)
+    query = (select(Application.id, Application.sent_at, Round.response_window_days, Round.id, Round.organisation_id)
+             .join(Test, Application.test_id == Test.id).join(Round, Test.round_id == Round.id)
+             .outerjoin(Response, Response.application_id == Application.id)
+             .where(Test.status != TestStatus.CANCELLED, Response.id.is_(None), Application.sent_at.is_not(None),
+                    Application.sent_at <= now - timedelta(days=1)))
     if round_ids is not None:
-        rounds = rounds.where(Round.id.in_(round_ids))
-    closed = 0
-    for round_id, window, organisation_id in db.session.execute(rounds).all():
-        cutoff = now - timedelta(days=window)
-        expired = list(db.session.scalars(
-            select(Application.id).join(Test).outerjoin(Response)
-            .where(Test.round_id == round_id, Test.status != TestStatus.CANCELLED, Response.id.is_(None),
-                   Application.sent_at.is_not(None), Application.sent_at <= cutoff)
-        ))
-        if not expired:
-            continue
+        query = query.where(Round.id.in_(round_ids))
+    if tester_id is not None:
+        query = query.where(Test.tester_id == tester_id)
+    expired: dict[tuple[int, int], list[int]] = {}
+    for app_id, sent_at, window, round_id, organisation_id in db.session.execute(query):
+        if as_utc(sent_at) + timedelta(days=window) <= now:
+            expired.setdefault((round_id, organisation_id), []).append(app_id)
+    for (round_id, organisation_id), app_ids in expired.items():
         db.session.execute(insert(Response), [
             {"application_id": app_id, "outcome": "no_response", "notes": "", "recorded_at": now, "version": 1}
-            for app_id in expired])
-        _complete_tests(expired)
-        record("response.window_closed", None, summary=f"round {round_id}: {len(expired)} applications",
-               changes={"application_ids": expired[:1000]}, organisation_id=organisation_id)
-        closed += len(expired)
-    return closed
+            for app_id in app_ids])
+        _complete_tests(app_ids)
+        record("response.window_closed", None, summary=f"round {round_id}: {len(app_ids)} applications",
+               changes={"application_ids": app_ids[:1000]}, organisation_id=organisation_id)
+    return sum(len(ids) for ids in expired.values())
 
 
 def _complete_tests(application_ids: list[int]) -> None:

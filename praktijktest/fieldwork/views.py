@@ -60,7 +60,7 @@ def _overdue(moment) -> bool:
 @bp.route("/")
 @roles_required(Role.TESTER)
 def queue():
-    close_expired_windows()
+    close_expired_windows(tester_id=current_user.id)
     return render_template("fieldwork/queue.html", queue=tester_queue(current_user))
 
 
@@ -76,14 +76,14 @@ def listing(test_id: int):
     test_ = get_test_or_404(test_id)
     form = TestListingForm()
     if not form.validate_on_submit():
-        return render_test_page(test_, listing_form=form), 400
+        return render_test_page(test_, listing_form=form)
     upload = form.snapshot.data
     snapshot = (upload.filename, upload.read(snapshot_max_bytes() + 1)) if upload and upload.filename else None
     try:
         record_listing(test_, form.title.data, url=form.url.data, seen_on=form.seen_on.data, snapshot=snapshot)
     except FieldworkError as error:
         form.title.errors = [str(error)]
-        return render_test_page(test_, listing_form=form), 400
+        return render_test_page(test_, listing_form=form)
     flash(_("The vacancy or ad is recorded."), "success")
     return redirect(url_for(".test", test_id=test_.id))
 
@@ -94,12 +94,12 @@ def sent(application_id: int):
     application = get_application_or_404(application_id)
     form = SendForm(prefix=f"send-{application.id}")
     if not form.validate_on_submit():
-        return render_test_page(application.test, send_forms={application.id: form}), 400
+        return render_test_page(application.test, send_forms={application.id: form})
     try:
         warnings = mark_sent(application, local_to_utc(form.sent_on.data, form.sent_time.data), form.channel.data)
     except FieldworkError as error:
         form.channel.errors = [str(error)]
-        return render_test_page(application.test, send_forms={application.id: form}), 400
+        return render_test_page(application.test, send_forms={application.id: form})
     flash(_("Recorded as sent."), "success")
     for warning in warnings:
         flash(warning, "error")
@@ -112,7 +112,7 @@ def response(application_id: int):
     application = get_application_or_404(application_id)
     form = ResponseForm(prefix=f"response-{application.id}")
     if not form.validate_on_submit():
-        return render_test_page(application.test, response_forms={application.id: form}), 400
+        return render_test_page(application.test, response_forms={application.id: form})
     try:
         files = _read_evidence(form)
         saved = save_response(
@@ -130,7 +130,7 @@ def response(application_id: int):
         db.session.rollback()
         form.outcome.errors = [str(error)]
         return render_test_page(db.session.get(type(application.test), application.test_id),
-                                response_forms={application.id: form}), 400
+                                response_forms={application.id: form})
     flash(_("The response is saved."), "success")
     return redirect(url_for(".test", test_id=application.test_id, _anchor=f"application-{application.id}"))
 
@@ -172,12 +172,12 @@ def cancel(test_id: int):
     test_ = get_test_or_404(test_id)
     form = CancelTestForm()
     if not form.validate_on_submit():
-        return render_test_page(test_, cancel_form=form), 400
+        return render_test_page(test_, cancel_form=form)
     try:
         cancel_test(test_, form.reason.data)
     except FieldworkError as error:
         form.reason.errors = [str(error)]
-        return render_test_page(test_, cancel_form=form), 400
+        return render_test_page(test_, cancel_form=form)
     flash(_("The test is cancelled; it is left out of the analysis, with its reason."), "success")
     return redirect(url_for(".test", test_id=test_.id))
 
