@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 from praktijktest import evidence_store
-from praktijktest.extensions import db
 from praktijktest.fieldwork.evidence import EvidenceError, add_evidence, detect
 from praktijktest.fieldwork.services import save_response
 from praktijktest.timeutil import utcnow
