@@ -85,17 +85,22 @@ class Progress:
 
 
 def _counts(round_: Round, now: datetime, key):
-    """{key value: {state: n, "verified": n, "overdue_sends": n, "overdue_declines": n}} in one query."""
+    """{key value: {state: n, "verified": n, "overdue_sends": n, "overdue_declines": n}} in one query.
+
+    The state is computed in a subquery and grouped outside it: PostgreSQL does not
+    accept a CASE with bound parameters in both the select list and GROUP BY.
+    """
     today_starts = start_of_day(local_date(now))
-    columns = [
-        key.label("key"), _state().label("state"), func.count(Application.id),
-        func.sum(case((Response.verified_at.is_not(None), 1), else_=0)),
-        func.sum(case(((Application.sent_at.is_(None)) & (Application.scheduled_at < today_starts)
-                       & (Test.status != TestStatus.CANCELLED), 1), else_=0)),
-        func.sum(case(((Response.decline_due_at < now) & Response.decline_sent_at.is_(None), 1), else_=0)),
-    ]
-    query = (select(*columns).select_from(Application).join(Application.test).outerjoin(Application.response)
-             .where(Test.round_id == round_.id).group_by(key, _state()))
+    flag = lambda condition: case((condition, 1), else_=0)  # noqa: E731
+    rows = (select(key.label("key"), _state().label("state"),
+                   flag(Response.verified_at.is_not(None)).label("verified"),
+                   flag(Application.sent_at.is_(None) & (Application.scheduled_at < today_starts)
+                        & (Test.status != TestStatus.CANCELLED)).label("overdue_sends"),
+                   flag((Response.decline_due_at < now) & Response.decline_sent_at.is_(None)).label("overdue_declines"))
+            .select_from(Application).join(Application.test).outerjoin(Application.response)
+            .where(Test.round_id == round_.id).subquery())
+    query = (select(rows.c.key, rows.c.state, func.count(), func.sum(rows.c.verified), func.sum(rows.c.overdue_sends),
+                    func.sum(rows.c.overdue_declines)).group_by(rows.c.key, rows.c.state))
     result: dict = {}
     for value, state, n, verified, overdue_sends, overdue_declines in db.session.execute(query):
         row = result.setdefault(value, dict.fromkeys((*STATES, "verified", "overdue_sends", "overdue_declines"), 0))
