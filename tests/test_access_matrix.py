@@ -72,6 +72,10 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "fieldwork.cancel": ({"tester", "coordinator"}, True),
     "fieldwork.verify": ({"coordinator"}, True),
     "fieldwork.evidence": ({"coordinator"}, True),
+    # Second entry: a tester checks another tester's response (their own is refused with a redirect).
+    "fieldwork.check": ({"tester"}, True),
+    "fieldwork.resolve": ({"coordinator"}, True),
+    "fieldwork_rounds.second_entry": ({"coordinator"}, True),
     "fieldwork_rounds.progress": ({"coordinator"}, True),
     "fieldwork_rounds.applications": ({"coordinator"}, True),
     "fieldwork_rounds.assign": ({"coordinator"}, True),

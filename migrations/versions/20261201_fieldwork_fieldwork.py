@@ -29,8 +29,14 @@ def upgrade():
         batch_op.add_column(sa.Column("verified_by_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("decline_due_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("decline_sent_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("second_outcome", sa.String(length=30), nullable=True))
+        batch_op.add_column(sa.Column("second_entry_by_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("second_entry_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.create_foreign_key(
             batch_op.f("fk_response_verified_by_id_user_account"), "user_account", ["verified_by_id"], ["id"]
+        )
+        batch_op.create_foreign_key(
+            batch_op.f("fk_response_second_entry_by_id_user_account"), "user_account", ["second_entry_by_id"], ["id"]
         )
     op.create_table(
         "evidence_file",
@@ -62,6 +68,7 @@ def upgrade():
         "round_fieldwork",
         sa.Column("round_id", sa.Integer(), nullable=False),
         sa.Column("decline_texts", sa.JSON(), nullable=False),
+        sa.Column("second_entry", sa.String(length=20), nullable=False),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("closed_by_id", sa.Integer(), nullable=True),
         sa.Column("accepted_open_items", sa.JSON(), nullable=False),
@@ -71,6 +78,9 @@ def upgrade():
         ),
         sa.ForeignKeyConstraint(
             ["round_id"], ["round.id"], name=op.f("fk_round_fieldwork_round_id_round"), ondelete="CASCADE"
+        ),
+        sa.CheckConstraint(
+            "second_entry IN ('coordinator', 'tester')", name=op.f("ck_round_fieldwork_second_entry_valid")
         ),
         sa.PrimaryKeyConstraint("round_id", name=op.f("pk_round_fieldwork")),
     )
@@ -83,8 +93,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_evidence_file_response_id"))
     op.drop_table("evidence_file")
     with op.batch_alter_table("response", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_response_second_entry_by_id_user_account"), type_="foreignkey")
         batch_op.drop_constraint(batch_op.f("fk_response_verified_by_id_user_account"), type_="foreignkey")
-        for column in ("decline_sent_at", "decline_due_at", "verified_by_id", "verified_at", "channel"):
+        for column in ("second_entry_at", "second_entry_by_id", "second_outcome", "decline_sent_at", "decline_due_at",
+                       "verified_by_id", "verified_at", "channel"):
             batch_op.drop_column(column)
     with op.batch_alter_table("application", schema=None) as batch_op:
         batch_op.drop_column("sent_channel")

@@ -86,3 +86,23 @@ class DeclineTextsForm(FlaskForm):
     nl = TextAreaField(_l("Decline in Dutch"), validators=[Length(max=5000)])
     fr = TextAreaField(_l("Decline in French"), validators=[Length(max=5000)])
     en = TextAreaField(_l("Decline in English"), validators=[Length(max=5000)])
+
+
+class SecondEntryForm(FlaskForm):
+    outcome = RadioField(_l("Outcome, as you read it in the evidence"),
+                         choices=[SelectChoice(o, OUTCOME_LABELS[o]) for o in OUTCOMES if o != "no_response"],
+                         validators=[InputRequired(_l("Choose one of the outcomes."))])
+
+
+class ResolveForm(FlaskForm):
+    version = HiddenField()
+    outcome = RadioField(_l("The outcome that stands"), choices=[SelectChoice(o, OUTCOME_LABELS[o]) for o in OUTCOMES],
+                         validators=[InputRequired(_l("Choose one of the outcomes."))])
+    reason = TextAreaField(_l("Reason for your choice"), validators=[DataRequired(), Length(max=2000)])
+
+
+class SecondEntryModeForm(FlaskForm):
+    mode = RadioField(_l("Who checks each response against its evidence?"), choices=[
+        SelectChoice("coordinator", _l("A coordinator")),
+        SelectChoice("tester", _l("A second tester, who enters the outcome without seeing the first entry"))],
+        validators=[InputRequired()])

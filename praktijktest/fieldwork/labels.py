@@ -20,6 +20,7 @@ STATE_LABELS = {
     "verified": _l("Verified"),
     "unverified": _l("Answered, not verified"),
     "open_declines": _l("Decline still to send"),
+    "disagreement": _l("Entries disagree"),
 }
 OPEN_ITEM_LABELS = {
     "unsent": _l("Applications not sent"),

@@ -142,6 +142,11 @@ class Response(db.Model):
     # Second entry: a coordinator confirmed the response against its evidence.
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Second entry by another tester (when the round asks for it): their outcome, entered blind.
+    # Equal to `outcome`: verified; different: a disagreement a coordinator resolves.
+    second_outcome: Mapped[str | None] = mapped_column(String(30))
+    second_entry_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    second_entry_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # A positive response is declined politely within one working day (DOMAIN.md, ethics).
     decline_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decline_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -152,6 +157,11 @@ class Response(db.Model):
     evidence: Mapped[list[EvidenceFile]] = relationship(back_populates="response", order_by="EvidenceFile.id")
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_disagreement(self) -> bool:
+        """A second tester entered another outcome, and no coordinator has resolved it yet."""
+        return self.second_outcome is not None and self.second_outcome != self.outcome and self.verified_at is None
 
 
 class EvidenceKind(enum.StrEnum):
@@ -200,10 +210,13 @@ class RoundFieldwork(db.Model):
     """
 
     __tablename__ = "round_fieldwork"
+    __table_args__ = (CheckConstraint("second_entry IN ('coordinator', 'tester')", name="second_entry_valid"),)
 
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), primary_key=True)
     # Suggested decline texts per profile language (nl, fr, en); empty: the defaults.
     decline_texts: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Who confirms each response against its evidence: a coordinator, or a second tester.
+    second_entry: Mapped[str] = mapped_column(String(20), default="coordinator")
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     # The open items accepted when closing: {item: {"count": n, "reason": text}}; reports print them.

@@ -13,7 +13,14 @@ from praktijktest.accounts.models import Role
 from praktijktest.extensions import db
 from praktijktest.fieldwork.clock import BRUSSELS, local_date
 from praktijktest.fieldwork.closure import decline_text, decline_texts
-from praktijktest.fieldwork.forms import CancelTestForm, ResponseForm, SendForm, TestListingForm, VersionForm
+from praktijktest.fieldwork.forms import (
+    CancelTestForm,
+    ResolveForm,
+    ResponseForm,
+    SendForm,
+    TestListingForm,
+    VersionForm,
+)
 from praktijktest.fieldwork.models import Application, Response, Test
 from praktijktest.fieldwork.services import close_expired_windows
 from praktijktest.rounds.materials import Rendered, TemplateProblem, render_template_for
@@ -29,6 +36,7 @@ class ApplicationView:
     send_form: SendForm
     response_form: ResponseForm
     decline: str | None
+    resolve_form: ResolveForm | None = None
 
 
 def _load(test_id: int) -> Test:
@@ -66,7 +74,15 @@ def _application_view(app: Application, test: Test, texts, send_form, response_f
     return ApplicationView(
         app, letter, problem, send_form or _send_form(app), response_form or _response_form(app),
         decline_text(test.round, app, texts) if app.response and app.response.decline_due_at else None,
+        _resolve_form(app.response) if app.response is not None and app.response.is_disagreement else None,
     )
+
+
+def _resolve_form(response: Response) -> ResolveForm:
+    form = ResolveForm(formdata=None, prefix=f"resolve-{response.id}", data={"version": response.version})
+    form.outcome.choices = [choice for choice in form.outcome.choices
+                            if choice.value in (response.outcome, response.second_outcome)]
+    return form
 
 
 def _send_form(app: Application) -> SendForm:

@@ -152,7 +152,19 @@ LIST_FILTERS = {
     "unverified": lambda: (Response.id.is_not(None) & (Response.outcome != "no_response")
                            & Response.verified_at.is_(None)),
     "open_declines": lambda: Response.decline_due_at.is_not(None) & Response.decline_sent_at.is_(None),
+    "disagreement": lambda: _disagreement(),
 }
+
+
+def _disagreement():
+    return (Response.second_outcome.is_not(None) & (Response.second_outcome != Response.outcome)
+            & Response.verified_at.is_(None))
+
+
+def disagreement_count(round_: Round) -> int:
+    """Responses whose second entry differs from the first and that no coordinator has resolved."""
+    return db.session.scalar(select(func.count(Response.id)).join(Response.application).join(Application.test)
+                             .where(Test.round_id == round_.id, _disagreement())) or 0
 
 
 def application_list(round_: Round, state: str | None, *, tester_id=None, municipality_id=None,

@@ -11,9 +11,16 @@ from wtforms import SelectChoice
 from praktijktest.accounts.models import Role, User
 from praktijktest.extensions import db
 from praktijktest.fieldwork.closure import close_fieldwork, decline_texts, fieldwork_record, set_decline_texts
-from praktijktest.fieldwork.forms import AssignForm, CloseFieldworkForm, DeclineTextsForm
+from praktijktest.fieldwork.forms import AssignForm, CloseFieldworkForm, DeclineTextsForm, SecondEntryModeForm
 from praktijktest.fieldwork.models import Test
-from praktijktest.fieldwork.queries import application_list, open_items, page_info, round_progress
+from praktijktest.fieldwork.queries import (
+    application_list,
+    disagreement_count,
+    open_items,
+    page_info,
+    round_progress,
+)
+from praktijktest.fieldwork.second_entry import second_entry_mode, set_second_entry
 from praktijktest.fieldwork.services import FieldworkError, assign_tests, close_expired_windows
 from praktijktest.pagination import requested_page
 from praktijktest.permissions import get_owned_or_404, roles_required
@@ -109,6 +116,22 @@ def declines(round_id: int):
     return redirect(url_for(".progress", round_id=round_.id, _anchor="declines"))
 
 
+@bp.route("/<int:round_id>/fieldwork/second-entry", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def second_entry(round_id: int):
+    round_ = get_owned_or_404(Round, round_id)
+    form = SecondEntryModeForm()
+    try:
+        if not form.validate_on_submit():
+            raise FieldworkError(_("Choose who checks the responses."))
+        set_second_entry(round_, form.mode.data)
+    except FieldworkError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("Saved: who checks the responses."), "success")
+    return redirect(url_for(".progress", round_id=round_.id, _anchor="second-entry"))
+
+
 def _render_progress(round_: Round, close_form=None, decline_form=None):
     close_expired_windows([round_.id])
     texts = decline_texts(round_)
@@ -116,4 +139,6 @@ def _render_progress(round_: Round, close_form=None, decline_form=None):
         "fieldwork/progress.html", round=round_, progress=round_progress(round_), open=open_items(round_),
         record=fieldwork_record(round_), close_form=close_form or CloseFieldworkForm(formdata=None),
         decline_form=decline_form or DeclineTextsForm(formdata=None, data=texts),
+        disagreements=disagreement_count(round_),
+        mode_form=SecondEntryModeForm(formdata=None, data={"mode": second_entry_mode(round_)}),
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
@@ -23,10 +23,25 @@ from praktijktest.fieldwork.access import (
     get_test_or_404,
 )
 from praktijktest.fieldwork.clock import local_to_utc
-from praktijktest.fieldwork.forms import CancelTestForm, ResponseForm, SendForm, TestListingForm, VersionForm
+from praktijktest.fieldwork.forms import (
+    CancelTestForm,
+    ResolveForm,
+    ResponseForm,
+    SecondEntryForm,
+    SendForm,
+    TestListingForm,
+    VersionForm,
+)
 from praktijktest.fieldwork.labels import label_functions
+from praktijktest.fieldwork.models import Response
 from praktijktest.fieldwork.page import render_test_page
 from praktijktest.fieldwork.queries import tester_queue
+from praktijktest.fieldwork.second_entry import (
+    can_second_enter,
+    record_second_entry,
+    resolve_disagreement,
+    second_entry_queue,
+)
 from praktijktest.fieldwork.services import (
     FieldworkError,
     StaleResponse,
@@ -61,7 +76,8 @@ def _overdue(moment) -> bool:
 @roles_required(Role.TESTER)
 def queue():
     close_expired_windows(tester_id=current_user.id)
-    return render_template("fieldwork/queue.html", queue=tester_queue(current_user))
+    return render_template("fieldwork/queue.html", queue=tester_queue(current_user),
+                           to_check=second_entry_queue(current_user))
 
 
 @bp.route("/tests/<int:test_id>")
@@ -224,3 +240,42 @@ def _version(value) -> int | None:
         return int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return -1  # a tampered version matches nothing: refused as stale
+
+
+@bp.route("/check/<int:response_id>", methods=["GET", "POST"])
+@roles_required(Role.TESTER)
+def check(response_id: int):
+    response_ = db.session.get(Response, response_id)
+    if response_ is None or response_.application.test.round.organisation_id != current_user.organisation_id:
+        abort(404)
+    if not can_second_enter(response_, current_user):
+        flash(_("This response is not waiting for your check."), "error")
+        return redirect(url_for(".queue"))
+    form = SecondEntryForm()
+    if form.validate_on_submit():
+        try:
+            agreed = record_second_entry(response_, form.outcome.data, current_user)
+        except FieldworkError as error:
+            form.outcome.errors = [str(error)]
+        else:
+            flash(_("Thank you: the outcomes agree, the response is verified.") if agreed else
+                  _("Your outcome differs from the first entry; a coordinator will resolve it."), "success")
+            return redirect(url_for(".queue"))
+    return render_template("fieldwork/check.html", response=response_, test=response_.application.test, form=form)
+
+
+@bp.route("/responses/<int:response_id>/resolve", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def resolve(response_id: int):
+    response_ = get_response_or_404(response_id)
+    form = ResolveForm(prefix=f"resolve-{response_.id}")
+    try:
+        if not form.validate_on_submit():
+            raise FieldworkError(_("Choose the outcome that stands and give the reason."))
+        resolve_disagreement(response_, form.outcome.data, form.reason.data, _version(form.version.data),
+                             current_user)
+    except FieldworkError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("The disagreement is resolved; the response is verified."), "success")
+    return redirect(url_for(".test", test_id=response_.application.test_id))
