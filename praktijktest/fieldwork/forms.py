@@ -15,7 +15,7 @@ from wtforms import (
     TimeField,
     URLField,
 )
-from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional
+from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional, ValidationError
 
 from praktijktest.fieldwork.labels import CHANNEL_LABELS
 from praktijktest.fieldwork.queries import OPEN_ITEMS
@@ -23,6 +23,12 @@ from praktijktest.fieldwork.services import CHANNELS, SEND_CHANNELS
 from praktijktest.rounds.forms import MultiCheckboxField
 from praktijktest.rounds.labels import OUTCOME_LABELS
 from praktijktest.rounds.models import OUTCOMES
+
+
+def plausible_date(_form, field) -> None:
+    """A fieldwork date lies in this century: year 1 or 9999 would overflow the time-zone conversion."""
+    if field.data is not None and not 2000 <= field.data.year <= 2099:
+        raise ValidationError(_l("Give a date between 2000 and 2099."))
 
 
 class AssignForm(FlaskForm):
@@ -34,12 +40,12 @@ class AssignForm(FlaskForm):
 class TestListingForm(FlaskForm):
     title = StringField(_l("Title of the vacancy or ad"), validators=[DataRequired(), Length(max=300)])
     url = URLField(_l("Web address (URL)"), validators=[Optional(), URL(require_tld=False), Length(max=2000)])
-    seen_on = DateField(_l("Date seen"), validators=[InputRequired()])
+    seen_on = DateField(_l("Date seen"), validators=[InputRequired(), plausible_date])
     snapshot = FileField(_l("Snapshot of the ad"), description=_l("PDF, PNG, JPEG, HTML or MHTML, as you saw it."))
 
 
 class SendForm(FlaskForm):
-    sent_on = DateField(_l("Sent on"), validators=[InputRequired()])
+    sent_on = DateField(_l("Sent on"), validators=[InputRequired(), plausible_date])
     sent_time = TimeField(_l("At (Brussels time)"), validators=[InputRequired()])
     channel = SelectField(_l("Sent by"), choices=[SelectChoice(c, CHANNEL_LABELS[c]) for c in SEND_CHANNELS],
                           validators=[InputRequired()])
@@ -49,7 +55,7 @@ class ResponseForm(FlaskForm):
     version = HiddenField()
     outcome = RadioField(_l("Outcome"), choices=[SelectChoice(o, OUTCOME_LABELS[o]) for o in OUTCOMES],
                          validators=[InputRequired(_l("Choose one of the outcomes."))])
-    received_on = DateField(_l("Received on"), validators=[Optional()])
+    received_on = DateField(_l("Received on"), validators=[Optional(), plausible_date])
     received_time = TimeField(_l("At (Brussels time)"), validators=[Optional()])
     channel = SelectField(_l("Received by"), validators=[Optional()],
                           choices=[SelectChoice("", "–"), *(SelectChoice(c, CHANNEL_LABELS[c]) for c in CHANNELS)])

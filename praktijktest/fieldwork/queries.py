@@ -16,7 +16,7 @@ from praktijktest.extensions import db
 from praktijktest.fieldwork.clock import end_of_today, local_date, start_of_day
 from praktijktest.fieldwork.models import Application, Response, Test, TestStatus
 from praktijktest.organisations.models import Municipality
-from praktijktest.rounds.models import Round
+from praktijktest.rounds.models import Round, RoundStatus
 from praktijktest.timeutil import as_utc, utcnow
 
 QUEUE_LIMIT = 50
@@ -43,7 +43,7 @@ def _queue_query():
     return (select(Application).join(Application.test).join(Test.round).outerjoin(Application.response)
             .options(contains_eager(Application.test).contains_eager(Test.round),
                      contains_eager(Application.response), joinedload(Application.profile))
-            .where(Test.status != TestStatus.CANCELLED))
+            .where(Test.status != TestStatus.CANCELLED, Round.status == RoundStatus.FIELDWORK))
 
 
 def tester_queue(tester: User, now: datetime | None = None) -> Queue:
@@ -57,8 +57,9 @@ def tester_queue(tester: User, now: datetime | None = None) -> Queue:
     for app in db.session.scalars(due.order_by(Application.scheduled_at, Application.id).limit(QUEUE_LIMIT)):
         queue.to_send.append(QueueItem(app, app.scheduled_at, as_utc(app.scheduled_at) < today_starts))
     queue.later = db.session.scalar(
-        select(func.count(Application.id)).join(Application.test)
-        .where(Test.tester_id == tester.id, Test.status != TestStatus.CANCELLED, Application.sent_at.is_(None),
+        select(func.count(Application.id)).join(Application.test).join(Test.round)
+        .where(Test.tester_id == tester.id, Round.status == RoundStatus.FIELDWORK, Test.status != TestStatus.CANCELLED,
+               Application.sent_at.is_(None),
                (Application.scheduled_at >= today_ends) | Application.scheduled_at.is_(None))) or 0
     waiting = mine.where(Application.sent_at.is_not(None), Response.id.is_(None))
     for app in db.session.scalars(waiting.order_by(Application.sent_at).limit(QUEUE_LIMIT)):

@@ -128,3 +128,22 @@ def test_only_coordinators_download_evidence_and_it_is_audited(client, login_as,
     assert "attachment" in download.headers["Content-Disposition"]
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "evidence.download",
                                                          AuditEvent.object_id == str(evidence.id)))
+
+
+def test_a_date_outside_the_century_is_refused_not_a_crash(client, login_as, fieldwork_round, org):
+    tester = login_as("tester", org)
+    app = round_tests(fieldwork_round(tester=tester))[0].applications[0]
+    for day in ("0001-01-01", "9999-12-31"):
+        response = client.post(f"/fieldwork/applications/{app.id}/sent", data={
+            f"send-{app.id}-sent_on": day, f"send-{app.id}-sent_time": "09:00", f"send-{app.id}-channel": "email"})
+        assert response.status_code == 200 and "between 2000 and 2099" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert app.sent_at is None
+
+
+def test_the_queue_leaves_out_rounds_not_in_fieldwork(client, login_as, fieldwork_round, org):
+    tester = login_as("tester", org)
+    round_ = fieldwork_round(tester=tester)
+    round_.status = "ready"
+    db.session.flush()
+    assert round_tests(round_)[0].external_id not in visible_text(client.get("/fieldwork/").get_data(as_text=True))
