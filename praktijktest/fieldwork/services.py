@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select
+from sqlalchemy import insert, or_, select
 
 from praktijktest.accounts.models import Role, User
 from praktijktest.audit.services import diff, record
@@ -230,23 +230,32 @@ def close_expired_windows(round_ids: list[int] | None = None, *, tester_id: int 
     outcome no_response. The CLI runs it for a scheduler, and every page that reads
     responses runs it first, so that both always agree. Returns how many were closed.
 
-    One query finds the applications still awaiting a response (the window is a number of
-    days per round, compared here rather than in SQL so that SQLite and PostgreSQL agree).
+    Two queries whatever the data size: the windows of the rounds in scope, then the
+    expired applications only (one cut-off per distinct window length).
     """
     now = now or utcnow()
-    query = (select(Application.id, Application.sent_at, Round.response_window_days, Round.id, Round.organisation_id)
+    scope = select(Round.id, Round.response_window_days)
+    if round_ids is not None:
+        scope = scope.where(Round.id.in_(round_ids))
+    if tester_id is not None:
+        scope = scope.where(Round.id.in_(select(Test.round_id).where(Test.tester_id == tester_id)))
+    by_window: dict[int, list[int]] = {}
+    for round_id, window in db.session.execute(scope):
+        by_window.setdefault(window, []).append(round_id)
+    if not by_window:
+        return 0
+    cut_offs = or_(*[Test.round_id.in_(ids) & (Application.sent_at <= now - timedelta(days=window))
+                     for window, ids in by_window.items()])
+    query = (select(Application.id, Test.round_id, Round.organisation_id)
              .join(Test, Application.test_id == Test.id).join(Round, Test.round_id == Round.id)
              .outerjoin(Response, Response.application_id == Application.id)
              .where(Test.status != TestStatus.CANCELLED, Response.id.is_(None), Application.sent_at.is_not(None),
-                    Application.sent_at <= now - timedelta(days=1)))
-    if round_ids is not None:
-        query = query.where(Round.id.in_(round_ids))
+                    cut_offs))
     if tester_id is not None:
         query = query.where(Test.tester_id == tester_id)
     expired: dict[tuple[int, int], list[int]] = {}
-    for app_id, sent_at, window, round_id, organisation_id in db.session.execute(query):
-        if as_utc(sent_at) + timedelta(days=window) <= now:
-            expired.setdefault((round_id, organisation_id), []).append(app_id)
+    for app_id, round_id, organisation_id in db.session.execute(query):
+        expired.setdefault((round_id, organisation_id), []).append(app_id)
     for (round_id, organisation_id), app_ids in expired.items():
         db.session.execute(insert(Response), [
             {"application_id": app_id, "outcome": "no_response", "notes": "", "recorded_at": now, "version": 1}
