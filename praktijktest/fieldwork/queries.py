@@ -78,73 +78,72 @@ def _state():
                 else_="answered")
 
 
+FLAGS = ("verified", "overdue_sends", "overdue_declines", "unverified", "open_declines", "disagreement")
+
+
 @dataclass
 class Progress:
     totals: dict[str, int]
     by_tester: list[tuple[User | None, dict[str, int]]]
     by_municipality: list[tuple[Municipality | None, dict[str, int]]]
+    open: dict[str, int]  # the open items of `open_items`, from the same scan
 
 
-def _counts(round_: Round, now: datetime, key):
-    """{key value: {state: n, "verified": n, "overdue_sends": n, "overdue_declines": n}} in one query.
+def _flags(now: datetime, today_starts: datetime) -> dict:
+    live = Test.status != TestStatus.CANCELLED
+    return {
+        "verified": Response.verified_at.is_not(None),
+        "overdue_sends": Application.sent_at.is_(None) & (Application.scheduled_at < today_starts) & live,
+        "overdue_declines": (Response.decline_due_at < now) & Response.decline_sent_at.is_(None),
+        "unverified": Response.id.is_not(None) & (Response.outcome != "no_response") & Response.verified_at.is_(None)
+        & live,
+        "open_declines": Response.decline_due_at.is_not(None) & Response.decline_sent_at.is_(None) & live,
+        "disagreement": _disagreement(),
+    }
+
+
+def _scan(round_: Round, now: datetime) -> list[tuple]:
+    """One pass over the round's applications: (tester, municipality, state, n, flag sums...).
 
     The state is computed in a subquery and grouped outside it: PostgreSQL does not
     accept a CASE with bound parameters in both the select list and GROUP BY.
     """
-    today_starts = start_of_day(local_date(now))
-    flag = lambda condition: case((condition, 1), else_=0)  # noqa: E731
-    rows = (select(key.label("key"), _state().label("state"),
-                   flag(Response.verified_at.is_not(None)).label("verified"),
-                   flag(Application.sent_at.is_(None) & (Application.scheduled_at < today_starts)
-                        & (Test.status != TestStatus.CANCELLED)).label("overdue_sends"),
-                   flag((Response.decline_due_at < now) & Response.decline_sent_at.is_(None)).label("overdue_declines"))
+    flags = _flags(now, start_of_day(local_date(now)))
+    rows = (select(Test.tester_id.label("tester"), Test.municipality_id.label("place"), _state().label("state"),
+                   *(case((condition, 1), else_=0).label(name) for name, condition in flags.items()))
             .select_from(Application).join(Application.test).outerjoin(Application.response)
             .where(Test.round_id == round_.id).subquery())
-    query = (select(rows.c.key, rows.c.state, func.count(), func.sum(rows.c.verified), func.sum(rows.c.overdue_sends),
-                    func.sum(rows.c.overdue_declines)).group_by(rows.c.key, rows.c.state))
-    result: dict = {}
-    for value, state, n, verified, overdue_sends, overdue_declines in db.session.execute(query):
-        row = result.setdefault(value, dict.fromkeys((*STATES, "verified", "overdue_sends", "overdue_declines"), 0))
-        row[state] += n
-        row["verified"] += verified or 0
-        row["overdue_sends"] += overdue_sends or 0
-        row["overdue_declines"] += overdue_declines or 0
-    return result
+    return db.session.execute(
+        select(rows.c.tester, rows.c.place, rows.c.state, func.count(), *(func.sum(rows.c[name]) for name in flags))
+        .group_by(rows.c.tester, rows.c.place, rows.c.state)).all()
 
 
 def round_progress(round_: Round, now: datetime | None = None) -> Progress:
-    """Applications of the round by state, overall, per tester and per municipality."""
+    """Applications of the round by state, overall, per tester and per municipality, with the open items."""
     now = now or utcnow()
-    by_tester = _counts(round_, now, Test.tester_id)
-    by_municipality = _counts(round_, now, Test.municipality_id)
-    totals = dict.fromkeys((*STATES, "verified", "overdue_sends", "overdue_declines"), 0)
-    for row in by_tester.values():
-        for name, n in row.items():
-            totals[name] += n
+    blank = lambda: dict.fromkeys((*STATES, *FLAGS), 0)  # noqa: E731
+    totals, by_tester, by_place = blank(), {}, {}
+    for tester, place, state, n, *sums in _scan(round_, now):
+        for row in (totals, by_tester.setdefault(tester, blank()), by_place.setdefault(place, blank())):
+            row[state] += n
+            for name, value in zip(FLAGS, sums, strict=True):
+                row[name] += int(value or 0)
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_([k for k in by_tester if k])))}
     places = {m.id: m for m in db.session.scalars(
-        select(Municipality).where(Municipality.id.in_([k for k in by_municipality if k])))}
+        select(Municipality).where(Municipality.id.in_([k for k in by_place if k])))}
+    open_ = {"unsent": totals["planned"], "open_windows": totals["awaiting"], "unverified": totals["unverified"],
+             "open_declines": totals["open_declines"]}
     return Progress(
         totals,
         sorted(((users.get(k), v) for k, v in by_tester.items()), key=lambda p: p[0].name if p[0] else ""),
-        sorted(((places.get(k), v) for k, v in by_municipality.items()), key=lambda p: p[0].name if p[0] else ""),
+        sorted(((places.get(k), v) for k, v in by_place.items()), key=lambda p: p[0].name if p[0] else ""),
+        open_,
     )
 
 
 def open_items(round_: Round, now: datetime | None = None) -> dict[str, int]:
-    """What is still open before fieldwork can close, as counts (OPEN_ITEMS)."""
-    now = now or utcnow()
-    live = (Test.round_id == round_.id) & (Test.status != TestStatus.CANCELLED)
-    row = db.session.execute(
-        select(
-            func.sum(case((Application.sent_at.is_(None), 1), else_=0)),
-            func.sum(case((Application.sent_at.is_not(None) & Response.id.is_(None), 1), else_=0)),
-            func.sum(case((Response.id.is_not(None) & (Response.outcome != "no_response")
-                           & Response.verified_at.is_(None), 1), else_=0)),
-            func.sum(case((Response.decline_due_at.is_not(None) & Response.decline_sent_at.is_(None), 1), else_=0)),
-        ).select_from(Application).join(Application.test).outerjoin(Application.response).where(live)
-    ).one()
-    return {name: int(n or 0) for name, n in zip(OPEN_ITEMS, row, strict=True)}
+    """What is still open before fieldwork can close, as counts (OPEN_ITEMS): the progress page's figures."""
+    return round_progress(round_, now).open
 
 
 LIST_FILTERS = {

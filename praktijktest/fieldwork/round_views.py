@@ -15,8 +15,6 @@ from praktijktest.fieldwork.forms import AssignForm, CloseFieldworkForm, Decline
 from praktijktest.fieldwork.models import Test
 from praktijktest.fieldwork.queries import (
     application_list,
-    disagreement_count,
-    open_items,
     page_info,
     round_progress,
 )
@@ -135,10 +133,11 @@ def second_entry(round_id: int):
 def _render_progress(round_: Round, close_form=None, decline_form=None):
     close_expired_windows([round_.id])
     texts = decline_texts(round_)
+    progress = round_progress(round_)
     return render_template(
-        "fieldwork/progress.html", round=round_, progress=round_progress(round_), open=open_items(round_),
+        "fieldwork/progress.html", round=round_, progress=progress, open=progress.open,
         record=fieldwork_record(round_), close_form=close_form or CloseFieldworkForm(formdata=None),
         decline_form=decline_form or DeclineTextsForm(formdata=None, data=texts),
-        disagreements=disagreement_count(round_),
+        disagreements=progress.totals["disagreement"],
         mode_form=SecondEntryModeForm(formdata=None, data={"mode": second_entry_mode(round_)}),
     )

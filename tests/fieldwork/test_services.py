@@ -154,3 +154,36 @@ def test_the_decline_is_in_the_profiles_language(db, fieldwork_round):
     assert decline_text(round_, apps["Elif Yilmaz"]).startswith("Bonjour")
     assert decline_text(round_, apps["Lotte Wouters"]).startswith("Goedendag")
     assert decline_text(round_, apps["Lotte Wouters"]).rstrip().endswith("Lotte Wouters")
+
+
+def test_progress_counts_match_a_count_by_hand(db, fieldwork_round, make_user):
+    """Every figure of the progress page, checked against the applications counted one by one."""
+    from praktijktest.fieldwork.models import Response
+
+    round_ = fieldwork_round(tests=6)
+    tests = round_tests(round_)
+    outcomes = ["invitation", "rejection", "no_response", None, "invitation", None]
+    for number, test in enumerate(tests):
+        for app in test.applications:
+            if number < 5:
+                app.sent_at = utcnow() - timedelta(days=1)
+            if outcomes[number]:
+                db.session.add(Response(application=app, outcome=outcomes[number], responded_at=utcnow(),
+                                        decline_due_at=utcnow() if outcomes[number] == "invitation" else None,
+                                        verified_at=utcnow() if number == 4 else None))
+    cancel_test(tests[5], "Zoekertje ingetrokken")
+    db.session.flush()
+    db.session.expire_all()
+    apps = [app for test in round_tests(round_) for app in test.applications]
+    live = [a for a in apps if a.test.status != "cancelled"]
+    expected = {
+        "planned": sum(a.sent_at is None for a in live), "awaiting": sum(a.sent_at and not a.response for a in live),
+        "answered": sum(bool(a.response and a.response.outcome != "no_response") for a in live),
+        "no_response": sum(bool(a.response and a.response.outcome == "no_response") for a in live),
+        "cancelled": len(apps) - len(live), "verified": sum(bool(a.response and a.response.verified_at) for a in apps),
+    }
+    progress = round_progress(round_)
+    assert {k: progress.totals[k] for k in expected} == expected == {
+        "planned": 0, "awaiting": 2, "answered": 6, "no_response": 2, "cancelled": 2, "verified": 2}
+    assert progress.open == {"unsent": 0, "open_windows": 2, "unverified": 4, "open_declines": 4}
+    assert sum(row["answered"] for _, row in progress.by_tester) == 6
