@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import insert, or_, select
 
 from praktijktest.accounts.models import Role, User
@@ -106,14 +107,12 @@ def send_warnings(application: Application, sent_at: datetime) -> list[str]:
             continue
         first, last = sorted((local_date(other.sent_at), day))
         if working_days_between(first, last) < lag:
-            warnings.append(ngettext_lag(lag))
+            warnings.append(_too_close(lag))
             break
     return warnings
 
 
-def ngettext_lag(lag: int) -> str:
-    from flask_babel import ngettext
-
+def _too_close(lag: int) -> str:
     return ngettext("Another application to this ad went out less than %(num)d working day before or after this one.",
                     "Another application to this ad went out less than %(num)d working days before or after this one.",
                     lag)

@@ -7,6 +7,7 @@ Evidence is downloaded by coordinators only, with a POST (an audited act).
 from __future__ import annotations
 
 import io
+from datetime import time
 
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
@@ -145,8 +146,7 @@ def response(application_id: int):
     except (FieldworkError, evidence_files.EvidenceError) as error:
         db.session.rollback()
         form.outcome.errors = [str(error)]
-        return render_test_page(db.session.get(type(application.test), application.test_id),
-                                response_forms={application.id: form})
+        return render_test_page(get_test_or_404(application.test_id), response_forms={application.id: form})
     flash(_("The response is saved."), "success")
     return redirect(url_for(".test", test_id=application.test_id, _anchor=f"application-{application.id}"))
 
@@ -228,11 +228,8 @@ def _read_evidence(form: ResponseForm) -> list[tuple[str, bytes]]:
 
 
 def _moment(day, at):
-    if day is None:
-        return None
-    from datetime import time
-
-    return local_to_utc(day, at or time(12, 0))
+    """A response's date and time as UTC; noon when only the day is known."""
+    return None if day is None else local_to_utc(day, at or time(12, 0))
 
 
 def _version(value) -> int | None:
