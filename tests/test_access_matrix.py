@@ -70,6 +70,7 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "fieldwork.response": ({"tester", "coordinator"}, True),
     "fieldwork.decline": ({"tester", "coordinator"}, True),
     "fieldwork.cancel": ({"tester", "coordinator"}, True),
+    "fieldwork.call": ({"tester", "coordinator"}, True),
     "fieldwork.verify": ({"coordinator"}, True),
     "fieldwork.evidence": ({"coordinator"}, True),
     # Second entry: a tester checks another tester's response (their own is refused with a redirect).

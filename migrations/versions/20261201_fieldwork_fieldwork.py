@@ -86,7 +86,34 @@ def upgrade():
     )
 
 
+    op.create_table(
+        "mystery_call",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("application_id", sa.Integer(), nullable=False),
+        sa.Column("question", sa.Text(), nullable=False),
+        sa.Column("answer", sa.String(length=20), nullable=False),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("called_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("recording_path", sa.String(length=500), nullable=True),
+        sa.Column("recording_sha256", sa.String(length=64), nullable=True),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("recorded_by_id", sa.Integer(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.CheckConstraint("answer IN ('agreed', 'refused', 'evasive')", name=op.f("ck_mystery_call_answer_valid")),
+        sa.ForeignKeyConstraint(
+            ["application_id"], ["application.id"], name=op.f("fk_mystery_call_application_id_application"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_id"], ["user_account.id"], name=op.f("fk_mystery_call_recorded_by_id_user_account")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mystery_call")),
+        sa.UniqueConstraint("application_id", name=op.f("uq_mystery_call_application_id")),
+    )
+
+
 def downgrade():
+    op.drop_table("mystery_call")
     op.drop_table("round_fieldwork")
     with op.batch_alter_table("evidence_file", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_evidence_file_sha256"))

@@ -149,11 +149,13 @@ class VerifyReport:
 
 
 def verify_all() -> VerifyReport:
-    """Re-hash every stored file whose hash the database keeps: response evidence and ad snapshots."""
+    """Re-hash every stored file whose hash the database keeps: evidence, call recordings, ad snapshots."""
+    from praktijktest.fieldwork.models import MysteryCall
     from praktijktest.targets.models import Listing
 
     sources = (
         select(EvidenceFile.path, EvidenceFile.sha256),
+        select(MysteryCall.recording_path, MysteryCall.recording_sha256).where(MysteryCall.recording_path.is_not(None)),
         select(Listing.snapshot_path, Listing.snapshot_sha256).where(Listing.snapshot_path.is_not(None)),
     )
     verified, mismatched, missing = 0, [], []

@@ -112,3 +112,15 @@ class SecondEntryModeForm(FlaskForm):
         SelectChoice("coordinator", _l("A coordinator")),
         SelectChoice("tester", _l("A second tester, who enters the outcome without seeing the first entry"))],
         validators=[InputRequired()])
+
+
+class CallForm(FlaskForm):
+    version = HiddenField()
+    called_on = DateField(_l("Called on"), validators=[InputRequired(), plausible_date])
+    called_time = TimeField(_l("At (Brussels time)"), validators=[InputRequired()])
+    question = TextAreaField(_l("The question you asked"), validators=[DataRequired(), Length(max=5000)])
+    answer = RadioField(_l("The answer"), choices=[
+        SelectChoice("agreed", _l("Agreed to exclude the group")), SelectChoice("refused", _l("Refused")),
+        SelectChoice("evasive", _l("Evasive"))], validators=[InputRequired(_l("Choose the answer."))])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+    recording = FileField(_l("Recording of the call"), description=_l("An audio file; it is kept as it is."))

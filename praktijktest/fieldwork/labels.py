@@ -39,8 +39,16 @@ TEST_STATUS_LABELS = {
 }
 
 
+CALL_ANSWER_LABELS = {
+    "agreed": _l("Agreed to exclude the group"),
+    "refused": _l("Refused"),
+    "evasive": _l("Evasive"),
+}
+
+
 def label_functions() -> dict:
     """Template globals for fieldwork pages (the value itself when unknown)."""
     tables = {"channel_label": CHANNEL_LABELS, "state_label": STATE_LABELS, "open_item_label": OPEN_ITEM_LABELS,
-              "test_status_label": TEST_STATUS_LABELS, "application_noun_for": APPLICATION_NOUNS}
+              "test_status_label": TEST_STATUS_LABELS, "application_noun_for": APPLICATION_NOUNS,
+              "call_answer_label": CALL_ANSWER_LABELS}
     return {name: (lambda value, table=table: table.get(value, value or "–")) for name, table in tables.items()}

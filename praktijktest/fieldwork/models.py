@@ -256,3 +256,37 @@ def _count_uses(kind: str, ids: list[int]) -> dict[int, int]:
 
 
 usage.register(_count_uses)
+
+
+class CallAnswer(enum.StrEnum):
+    AGREED = "agreed"  # the agency agreed to exclude the group
+    REFUSED = "refused"
+    EVASIVE = "evasive"
+
+
+class MysteryCall(db.Model):
+    """A mystery call (test type mystery_call): the tester asks an agency to exclude a group.
+
+    One per application; the call is the "send" of that application. It has no
+    response row, so response windows and the correspondence analysis leave it alone.
+    """
+
+    __tablename__ = "mystery_call"
+    __table_args__ = (CheckConstraint("answer IN ('agreed', 'refused', 'evasive')", name="answer_valid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), unique=True)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(String(20))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    called_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The recording (audio), stored content-addressed in the evidence store, with its hash.
+    recording_path: Mapped[str | None] = mapped_column(String(500))
+    recording_sha256: Mapped[str | None] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    application: Mapped[Application] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}

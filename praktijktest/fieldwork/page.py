@@ -14,6 +14,7 @@ from praktijktest.extensions import db
 from praktijktest.fieldwork.clock import BRUSSELS, local_date
 from praktijktest.fieldwork.closure import decline_text, decline_texts
 from praktijktest.fieldwork.forms import (
+    CallForm,
     CancelTestForm,
     ResolveForm,
     ResponseForm,
@@ -21,9 +22,10 @@ from praktijktest.fieldwork.forms import (
     TestListingForm,
     VersionForm,
 )
-from praktijktest.fieldwork.models import Application, Response, Test
+from praktijktest.fieldwork.models import Application, MysteryCall, Response, Test
 from praktijktest.fieldwork.services import close_expired_windows
 from praktijktest.rounds.materials import Rendered, TemplateProblem, render_template_for
+from praktijktest.rounds.models import TestType
 from praktijktest.targets.services import record_identity_view
 from praktijktest.timeutil import as_utc, utcnow
 
@@ -37,6 +39,8 @@ class ApplicationView:
     response_form: ResponseForm
     decline: str | None
     resolve_form: ResolveForm | None = None
+    call_form: CallForm | None = None
+    call: MysteryCall | None = None
 
 
 def _load(test_id: int) -> Test:
@@ -49,12 +53,15 @@ def _load(test_id: int) -> Test:
             selectinload(Test.target), selectinload(Test.listing), selectinload(Test.round)))
 
 
-def render_test_page(test: Test, *, listing_form=None, send_forms=None, response_forms=None, cancel_form=None):
+def render_test_page(test: Test, *, listing_form=None, send_forms=None, response_forms=None, cancel_form=None,
+                     call_forms=None):
     close_expired_windows([test.round_id])
     test = _load(test.id)
     texts = decline_texts(test.round)
     views = [_application_view(app, test, texts, (send_forms or {}).get(app.id), (response_forms or {}).get(app.id))
              for app in sorted(test.applications, key=lambda a: (a.send_order or 0, a.id))]
+    if test.round.test_type == TestType.MYSTERY_CALL:
+        _add_calls(views, call_forms or {})
     record_identity_view([test.target], "fieldwork test page", test.round.organisation_id)
     return render_template(
         "fieldwork/test.html", test=test, round=test.round, applications=views,
@@ -76,6 +83,26 @@ def _application_view(app: Application, test: Test, texts, send_form, response_f
         decline_text(test.round, app, texts) if app.response and app.response.decline_due_at else None,
         _resolve_form(app.response) if app.response is not None and app.response.is_disagreement else None,
     )
+
+
+def _add_calls(views: list[ApplicationView], forms: dict) -> None:
+    """Each application's recorded call and its form (one query for the page's calls)."""
+    calls = {c.application_id: c for c in db.session.scalars(
+        select(MysteryCall).where(MysteryCall.application_id.in_([v.application.id for v in views])))}
+    for view in views:
+        view.call = calls.get(view.application.id)
+        view.call_form = forms.get(view.application.id) or _call_form(view.application, view.call)
+
+
+def _call_form(app: Application, call: MysteryCall | None) -> CallForm:
+    now = utcnow().astimezone(BRUSSELS)
+    if call is None:
+        return CallForm(formdata=None, prefix=f"call-{app.id}", data={
+            "version": "", "called_on": now.date(), "called_time": now.time().replace(second=0, microsecond=0)})
+    local = as_utc(call.called_at).astimezone(BRUSSELS)
+    return CallForm(formdata=None, prefix=f"call-{app.id}", data={
+        "version": call.version, "called_on": local.date(), "question": call.question, "answer": call.answer,
+        "called_time": local.time().replace(second=0, microsecond=0), "notes": call.notes})
 
 
 def _resolve_form(response: Response) -> ResolveForm:

@@ -17,7 +17,7 @@ from praktijktest.audit.services import diff, record
 from praktijktest.extensions import db
 from praktijktest.fieldwork.clock import decline_due, local_date
 from praktijktest.fieldwork.models import Application, Response, Test, TestStatus
-from praktijktest.rounds.models import OUTCOMES, Round, RoundStatus
+from praktijktest.rounds.models import OUTCOMES, Round, RoundStatus, TestType
 from praktijktest.schedule.calendar import working_days_between
 from praktijktest.targets.listings import ListingError, add_listing
 from praktijktest.timeutil import as_utc, utcnow
@@ -233,7 +233,8 @@ def close_expired_windows(round_ids: list[int] | None = None, *, tester_id: int 
     expired applications only (one cut-off per distinct window length).
     """
     now = now or utcnow()
-    scope = select(Round.id, Round.response_window_days)
+    # Mystery calls have no response window: their answer is recorded with the call.
+    scope = select(Round.id, Round.response_window_days).where(Round.test_type != TestType.MYSTERY_CALL)
     if round_ids is not None:
         scope = scope.where(Round.id.in_(round_ids))
     if tester_id is not None:

@@ -23,8 +23,10 @@ from praktijktest.fieldwork.access import (
     get_response_or_404,
     get_test_or_404,
 )
+from praktijktest.fieldwork.calls import record_call
 from praktijktest.fieldwork.clock import local_to_utc
 from praktijktest.fieldwork.forms import (
+    CallForm,
     CancelTestForm,
     ResolveForm,
     ResponseForm,
@@ -276,3 +278,29 @@ def resolve(response_id: int):
     else:
         flash(_("The disagreement is resolved; the response is verified."), "success")
     return redirect(url_for(".test", test_id=response_.application.test_id))
+
+
+@bp.route("/applications/<int:application_id>/call", methods=["POST"])
+@roles_required(*WORKERS)
+def call(application_id: int):
+    application = get_application_or_404(application_id)
+    form = CallForm(prefix=f"call-{application.id}")
+    if not form.validate_on_submit():
+        return render_test_page(application.test, call_forms={application.id: form})
+    upload = form.recording.data
+    recording = (upload.filename, upload.read(evidence_files.max_bytes() + 1)) if upload and upload.filename else None
+    try:
+        record_call(application, question=form.question.data, answer=form.answer.data, notes=form.notes.data,
+                    called_at=local_to_utc(form.called_on.data, form.called_time.data), recording=recording,
+                    user=current_user, expected_version=_version(form.version.data))
+    except (StaleResponse, StaleDataError):
+        db.session.rollback()
+        flash(_("Someone else saved this call in the meantime. Their version is kept; reload the page to see it "
+                "and make your change again."), "error")
+    except FieldworkError as error:
+        db.session.rollback()
+        form.question.errors = [str(error)]
+        return render_test_page(get_test_or_404(application.test_id), call_forms={application.id: form})
+    else:
+        flash(_("The call is saved."), "success")
+    return redirect(url_for(".test", test_id=application.test_id, _anchor=f"application-{application.id}"))
