@@ -14,7 +14,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from praktijktest.accounts.models import User
 from praktijktest.extensions import db
 from praktijktest.fieldwork.clock import end_of_today, local_date, start_of_day
-from praktijktest.fieldwork.models import Application, Response, Test, TestStatus
+from praktijktest.fieldwork.models import Application, MysteryCall, Response, Test, TestStatus
 from praktijktest.organisations.models import Municipality
 from praktijktest.rounds.models import Round, RoundStatus
 from praktijktest.timeutil import as_utc, utcnow
@@ -39,8 +39,12 @@ class Queue:
     declines: list[QueueItem] = field(default_factory=list)
 
 
+def _with_calls(query):
+    return query.outerjoin(MysteryCall, MysteryCall.application_id == Application.id)
+
+
 def _queue_query():
-    return (select(Application).join(Application.test).join(Test.round).outerjoin(Application.response)
+    return (_with_calls(select(Application).join(Application.test).join(Test.round).outerjoin(Application.response))
             .options(contains_eager(Application.test).contains_eager(Test.round),
                      contains_eager(Application.response), joinedload(Application.profile))
             .where(Test.status != TestStatus.CANCELLED, Round.status == RoundStatus.FIELDWORK))
@@ -61,7 +65,7 @@ def tester_queue(tester: User, now: datetime | None = None) -> Queue:
         .where(Test.tester_id == tester.id, Round.status == RoundStatus.FIELDWORK, Test.status != TestStatus.CANCELLED,
                Application.sent_at.is_(None),
                (Application.scheduled_at >= today_ends) | Application.scheduled_at.is_(None))) or 0
-    waiting = mine.where(Application.sent_at.is_not(None), Response.id.is_(None))
+    waiting = mine.where(Application.sent_at.is_not(None), Response.id.is_(None), MysteryCall.id.is_(None))
     for app in db.session.scalars(waiting.order_by(Application.sent_at).limit(QUEUE_LIMIT)):
         closes = as_utc(app.sent_at) + timedelta(days=app.test.round.response_window_days)
         queue.awaiting.append(QueueItem(app, closes, False))
@@ -73,9 +77,10 @@ def tester_queue(tester: User, now: datetime | None = None) -> Queue:
 
 
 def _state():
+    """Needs Response and MysteryCall outer-joined (`_with_calls`): a recorded call is an answered application."""
     return case((Test.status == TestStatus.CANCELLED, "cancelled"), (Application.sent_at.is_(None), "planned"),
-                (Response.id.is_(None), "awaiting"), (Response.outcome == "no_response", "no_response"),
-                else_="answered")
+                (MysteryCall.id.is_not(None), "answered"), (Response.id.is_(None), "awaiting"),
+                (Response.outcome == "no_response", "no_response"), else_="answered")
 
 
 FLAGS = ("verified", "overdue_sends", "overdue_declines", "unverified", "open_declines", "disagreement")
@@ -112,6 +117,7 @@ def _scan(round_: Round, now: datetime) -> list[tuple]:
     rows = (select(Test.tester_id.label("tester"), Test.municipality_id.label("place"), _state().label("state"),
                    *(case((condition, 1), else_=0).label(name) for name, condition in flags.items()))
             .select_from(Application).join(Application.test).outerjoin(Application.response)
+            .outerjoin(MysteryCall, MysteryCall.application_id == Application.id)
             .where(Test.round_id == round_.id).subquery())
     return db.session.execute(
         select(rows.c.tester, rows.c.place, rows.c.state, func.count(), *(func.sum(rows.c[name]) for name in flags))
@@ -171,7 +177,7 @@ def application_list(round_: Round, state: str | None, *, tester_id=None, munici
                      overdue: str | None = None, page: int = 1, per_page: int = 50, now=None):
     """(applications, total) of a round behind one number of the progress page."""
     now = now or utcnow()
-    query = (select(Application).join(Application.test).outerjoin(Application.response)
+    query = (_with_calls(select(Application).join(Application.test).outerjoin(Application.response))
              .where(Test.round_id == round_.id)
              .options(contains_eager(Application.test).joinedload(Test.tester), contains_eager(Application.response),
                       joinedload(Application.profile), joinedload(Application.group)))

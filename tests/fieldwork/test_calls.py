@@ -74,3 +74,18 @@ def test_hostile_call_forms_change_nothing(client, login_as, call_round, org, va
     assert response.status_code < 500
     db.session.expire_all()
     assert call_of(app) is None and app.sent_at is None
+
+
+def test_a_recorded_call_counts_as_answered_not_awaiting(call_round, make_user):
+    from praktijktest.fieldwork.queries import round_progress
+    from praktijktest.fieldwork.queries import tester_queue as queue_of  # "test…" names are collected by pytest
+
+    tester = make_user("tester")
+    round_ = call_round(tester=tester, tests=1)
+    first, second = round_tests(round_)[0].applications
+    record_call(first, question="Geen buitenlanders?", answer="refused", notes="", called_at=utcnow(),
+                recording=None, user=tester, expected_version=None)
+    progress = round_progress(round_)
+    assert (progress.totals["answered"], progress.totals["awaiting"], progress.totals["planned"]) == (1, 0, 1)
+    assert progress.open["open_windows"] == 0
+    assert all(item.application.id != first.id for item in queue_of(tester).awaiting)
