@@ -118,6 +118,11 @@ def _register_blueprints(app: Flask) -> None:
     from praktijktest.results import views as results
 
     app.register_blueprint(results.bp)
+    from praktijktest.fieldwork import round_views as fieldwork_rounds
+    from praktijktest.fieldwork import views as fieldwork
+
+    app.register_blueprint(fieldwork.bp)
+    app.register_blueprint(fieldwork_rounds.bp)
 
 
 def _init_request_transaction(app: Flask) -> None:

@@ -90,9 +90,10 @@ def demo_command() -> None:
 
 def register_commands(app: Flask) -> None:
     from praktijktest.datasets.cli import rounds
+    from praktijktest.fieldwork.cli import evidence, fieldwork
     from praktijktest.maintenance import maintenance
     from praktijktest.results.cli import reports
     from praktijktest.targets.cli import targets
 
-    for command in (orgs, users, demo_command, targets, rounds, reports, maintenance):
+    for command in (orgs, users, demo_command, targets, rounds, reports, evidence, fieldwork, maintenance):
         app.cli.add_command(command)

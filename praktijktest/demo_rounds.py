@@ -153,6 +153,9 @@ def _housing_round(organisation: Organisation, tester) -> Round:
     round_ = _planned_round(organisation, HOUSING, len(targets), ("landlord", "agency"), date(2026, 11, 2), per_day=4)
     change_status(round_, RoundStatus.FIELDWORK)
     _answer(round_, tester, rng, lambda target_id: HOUSING_RATES, until=HOUSING_ANSWERED_UNTIL)
+    from praktijktest.fieldwork.demo import add_demo_fieldwork
+
+    add_demo_fieldwork(round_, tester)  # work in the tester's queue on whatever day the demo is loaded
     return round_
 
 

@@ -60,6 +60,28 @@ def save_bytes(data: bytes, suffix: str, folder: str = "files") -> StoredFile:
     return StoredFile(relative, sha256_of(data), len(data))
 
 
+def save_content_addressed(data: bytes, suffix: str, folder: str = "evidence") -> StoredFile:
+    """Store `data` under `folder/<first two hex digits>/<sha256>.suffix`.
+
+    The name is the content's hash, so the same file uploaded twice is stored
+    once, and a file can never be overwritten by other content: an existing
+    file of that name is kept as it is.
+    """
+    suffix = suffix.lower().lstrip(".")
+    if not _SAFE_SUFFIX.match(suffix) or not all(_SAFE_PART.match(part) for part in folder.split("/")):
+        raise EvidenceStoreError(f"unsafe file name parts: {folder!r}, {suffix!r}")
+    digest = sha256_of(data)
+    relative = f"{folder}/{digest[:2]}/{digest}.{suffix}"
+    path = root() / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(path, "xb") as handle:
+            handle.write(data)
+    except FileExistsError:
+        pass  # the same content is already stored under its hash
+    return StoredFile(relative, digest, len(data))
+
+
 def resolve(relative_path: str) -> Path:
     """The absolute path of a stored file; EvidenceStoreError if it lies outside the store."""
     pure = PurePosixPath(relative_path or "")

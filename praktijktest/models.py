@@ -1,7 +1,14 @@
 """Imports every model module, so that the metadata (and Alembic) sees all tables."""
 from praktijktest.accounts.models import LoginSession, Role, User  # noqa: F401
 from praktijktest.audit.models import AuditEvent  # noqa: F401
-from praktijktest.fieldwork.models import Application, Response, Test  # noqa: F401
+from praktijktest.fieldwork.models import (  # noqa: F401
+    Application,
+    EvidenceFile,
+    MysteryCall,
+    Response,
+    RoundFieldwork,
+    Test,
+)
 from praktijktest.organisations.models import Municipality, Organisation  # noqa: F401
 from praktijktest.results.models import AnalysisSnapshot  # noqa: F401
 from praktijktest.rounds.models import Profile, Round, RoundGround, RoundGroup, RoundTarget, Template  # noqa: F401

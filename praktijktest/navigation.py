@@ -25,6 +25,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("core.home", _l("Home"), tuple(Role)),
     NavItem("organisations.index", _l("Organisations"), (Role.ADMIN,)),
     NavItem("user_admin.index", _l("Users"), (Role.ADMIN,)),
+    NavItem("fieldwork.queue", _l("My tests"), (Role.TESTER,)),
     NavItem("rounds.index", _l("Rounds"), (Role.COORDINATOR, Role.VIEWER)),
     NavItem("targets.index", _l("Targets"), (Role.COORDINATOR,)),
     NavItem("datasets.upload", _l("Import a round"), (Role.COORDINATOR,)),

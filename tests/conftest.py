@@ -192,7 +192,7 @@ def login_as(client, make_user) -> Callable:
 def make_round_objects(organisation) -> dict[str, int]:
     """A round of `organisation` with one of everything a route can name."""
     from praktijktest.extensions import db
-    from praktijktest.fieldwork.models import Application, Response, Test
+    from praktijktest.fieldwork.models import Application, EvidenceFile, Response, Test
     from praktijktest.results.models import AnalysisSnapshot
     from praktijktest.rounds.models import Profile, RoundTarget, Template
     from praktijktest.rounds.services import GroundSpec, create_round
@@ -207,7 +207,9 @@ def make_round_objects(organisation) -> dict[str, int]:
     test = Test(round=round_, target=target, listing=listing, external_id="t1")
     application = Application(test=test, group=round_.groups[0], profile=profile, template=template)
     response = Response(application=application, outcome="invitation")
-    db.session.add_all([listing, profile, template, test, application, response])
+    evidence = EvidenceFile(response=response, sha256="0" * 64, path="evidence/00/missing.pdf", size=1, kind="pdf",
+                            media_type="application/pdf")
+    db.session.add_all([listing, profile, template, test, application, response, evidence])
     db.session.add(RoundTarget(round_id=round_.id, target_id=target.id))
     snapshot = AnalysisSnapshot(
         round_id=round_.id, organisation_id=organisation.id, sha256=f"{organisation.id:064d}", input_sha256="0" * 64,
@@ -227,6 +229,7 @@ def make_round_objects(organisation) -> dict[str, int]:
         "test_id": test.id,
         "application_id": application.id,
         "response_id": response.id,
+        "evidence_id": evidence.id,
     }
 
 

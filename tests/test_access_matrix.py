@@ -75,6 +75,28 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "results.target_identities": ({"coordinator"}, True),
     "results.chart": ({"coordinator", "viewer"}, True),
     "results.report": ({"coordinator", "viewer"}, True),
+    # Fieldwork: a tester works on the tests given to them (another tester's are a 404, see
+    # tests/fieldwork); coordinators see every test of their organisation; only they verify and
+    # download evidence. Viewers and admins see no fieldwork at all.
+    "fieldwork.queue": ({"tester"}, False),
+    "fieldwork.test": ({"tester", "coordinator"}, True),
+    "fieldwork.listing": ({"tester", "coordinator"}, True),
+    "fieldwork.sent": ({"tester", "coordinator"}, True),
+    "fieldwork.response": ({"tester", "coordinator"}, True),
+    "fieldwork.decline": ({"tester", "coordinator"}, True),
+    "fieldwork.cancel": ({"tester", "coordinator"}, True),
+    "fieldwork.call": ({"tester", "coordinator"}, True),
+    "fieldwork.verify": ({"coordinator"}, True),
+    "fieldwork.evidence": ({"coordinator"}, True),
+    # Second entry: a tester checks another tester's response (their own is refused with a redirect).
+    "fieldwork.check": ({"tester"}, True),
+    "fieldwork.resolve": ({"coordinator"}, True),
+    "fieldwork_rounds.second_entry": ({"coordinator"}, True),
+    "fieldwork_rounds.progress": ({"coordinator"}, True),
+    "fieldwork_rounds.applications": ({"coordinator"}, True),
+    "fieldwork_rounds.assign": ({"coordinator"}, True),
+    "fieldwork_rounds.close": ({"coordinator"}, True),
+    "fieldwork_rounds.declines": ({"coordinator"}, True),
 }
 PUBLIC = {"accounts.login", "core.language", "static"}
 # GET routes that answer an allowed user with a redirect rather than a page, and why:
@@ -107,6 +129,16 @@ def request(client, method, url):
     return response
 
 
+def give_own_test_to(user, objects) -> None:
+    """A tester reaches only the tests given to them: give them the organisation's test."""
+    if user.role == "tester":
+        from praktijktest.extensions import db
+        from praktijktest.fieldwork.models import Test
+
+        db.session.get(Test, objects["own"]["test_id"]).tester_id = user.id
+        db.session.flush()
+
+
 def test_every_route_has_an_expectation(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert endpoints - PUBLIC - EXPECTED.keys() == set(), "add the new routes to EXPECTED"
@@ -129,6 +161,7 @@ def test_guest_is_sent_to_login(app, client, objects):
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_exactly_its_routes(app, client, objects, login_as, org, role):
     user = login_as(role, org)
+    give_own_test_to(user, objects)
     for rule, method in routes(app):
         if rule.endpoint in PUBLIC or rule.endpoint == "accounts.logout":
             continue
@@ -146,7 +179,10 @@ def test_each_role_gets_exactly_its_routes(app, client, objects, login_as, org, 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_other_organisations_objects_are_not_found(app, client, objects, login_as, org, role):
-    login_as(role, org)
+    user = login_as(role, org)
+    give_own_test_to(user, objects)
+    # Even a foreign test that names this tester stays out of reach: it belongs to another organisation.
+    give_own_test_to(user, {"own": objects["foreign"]})
     for rule, method in routes(app):
         allowed, owned = EXPECTED.get(rule.endpoint, (set(), False))
         if not owned or role not in allowed:

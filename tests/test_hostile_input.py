@@ -14,7 +14,7 @@ from itertools import cycle
 
 import pytest
 
-from tests.test_access_matrix import EXPECTED, build_url, routes
+from tests.test_access_matrix import EXPECTED, build_url, give_own_test_to, routes
 
 # NUL is refused with a 400 before any view runs (security.py), so it has a pass
 # of its own: mixed in here it would stop every form it lands in before its view.
@@ -38,6 +38,23 @@ def post_forms(html: str, page_url: str):
         yield url, sorted(set(FIELD.findall(body)) - {"csrf_token"})
 
 
+def _fieldwork_in_progress(objects) -> None:
+    """The own round in fieldwork with one application sent and one not, so that the test page
+    shows its send, response, listing and cancel forms to the crawl."""
+    from datetime import timedelta
+
+    from praktijktest.extensions import db
+    from praktijktest.fieldwork.models import Application, Test
+    from praktijktest.timeutil import utcnow
+
+    test = db.session.get(Test, objects["own"]["test_id"])
+    test.round.status = "fieldwork"
+    sent = test.applications[0]
+    sent.sent_at = utcnow() - timedelta(days=1)
+    db.session.add(Application(test=test, group=sent.group, profile=sent.profile, template=sent.template))
+    db.session.flush()
+
+
 def own_forms(app, client, objects, role):
     """(action, field names) of every POST form on every page `role` may open."""
     for rule, method in routes(app):
@@ -52,9 +69,10 @@ def own_forms(app, client, objects, role):
         yield from post_forms(page.get_data(as_text=True), page_url)
 
 
-@pytest.mark.parametrize(("role", "at_least"), [("admin", 9), ("coordinator", 30)])
+@pytest.mark.parametrize(("role", "at_least"), [("admin", 9), ("coordinator", 30), ("tester", 9)])
 def test_every_form_survives_hostile_values(app, client, objects, login_as, org, role, at_least):
-    login_as(role, org)
+    give_own_test_to(login_as(role, org), objects)
+    _fieldwork_in_progress(objects)
     values = cycle(HOSTILE)
     sent, reached = 0, set()
     for action, names in own_forms(app, client, objects, role):

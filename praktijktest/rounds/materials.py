@@ -21,6 +21,7 @@ from praktijktest.audit.services import diff, record
 from praktijktest.extensions import db
 from praktijktest.rounds.models import Profile, Round, RoundGroup, Template
 from praktijktest.rounds.services import RoundError, check_editable
+from praktijktest.rounds.usage import count_uses
 
 PLACEHOLDER_NAMES = {"profile", "listing"}
 ALLOWED_FILTERS = {"upper", "lower", "title", "capitalize", "trim", "default"}
@@ -186,7 +187,7 @@ def update_profile(profile: Profile, round_: Round, group: RoundGroup, name: str
 def delete_profile(profile: Profile, round_: Round) -> None:
     """Remove a profile of a draft round that no application uses."""
     check_editable(round_)
-    _refuse_if_used("profile_id", profile.id, _("This profile is used by applications and cannot be deleted."))
+    _refuse_if_used("profile", profile.id, _("This profile is used by applications and cannot be deleted."))
     record("profile.delete", profile, summary=f"round {round_.id}", organisation_id=round_.organisation_id)
     db.session.delete(profile)
     db.session.flush()
@@ -223,7 +224,7 @@ def update_template(template: Template, round_: Round, name: str, subject: str, 
 def delete_template(template: Template, round_: Round) -> None:
     """Remove a template of a draft round that no application uses."""
     check_editable(round_)
-    _refuse_if_used("template_id", template.id, _("This template is used by applications and cannot be deleted."))
+    _refuse_if_used("template", template.id, _("This template is used by applications and cannot be deleted."))
     record("template.delete", template, summary=f"round {round_.id}: {template.name}",
            organisation_id=round_.organisation_id)
     db.session.delete(template)
@@ -272,12 +273,8 @@ def _refuse_duplicate(model, round_, name, current, message) -> None:
         raise RoundError(message % {"name": name})
 
 
-def _refuse_if_used(column: str, object_id: int, message: str) -> None:
-    from praktijktest.fieldwork.models import Application
-
-    used = db.session.scalar(select(func.count()).select_from(Application)
-                             .where(getattr(Application, column) == object_id))
-    if used:
+def _refuse_if_used(kind: str, object_id: int, message: str) -> None:
+    if count_uses(kind, [object_id])[object_id]:
         raise RoundError(message)
 
 

@@ -28,6 +28,7 @@ from praktijktest.rounds.models import (
     Template,
     TestType,
 )
+from praktijktest.rounds.usage import count_uses
 
 # The design fields `update_round` may change while the round is a draft.
 EDITABLE_FIELDS = ("title", "market", "test_type", "response_window_days", "fdr_level",
@@ -279,16 +280,12 @@ def _ground_summary(round_: Round) -> list[str]:
 
 
 def _check_removed_groups(round_: Round, specs: Sequence[GroundSpec]) -> None:
-    from praktijktest.fieldwork.models import Application
-
     kept = {label for spec in specs for label in (spec.reference, *spec.others)}
     for group in round_.groups:
         if group.label in kept:
             continue
         used = db.session.scalar(select(func.count()).select_from(Profile).where(Profile.group_id == group.id))
-        used += db.session.scalar(
-            select(func.count()).select_from(Application).where(Application.group_id == group.id)
-        )
+        used += count_uses("group", [group.id])[group.id]
         if used:
             raise RoundError(_("The group %(label)s has profiles or applications; delete those before removing it.",
                                label=group.label))

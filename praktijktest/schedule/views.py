@@ -11,10 +11,12 @@ from datetime import date
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from praktijktest.accounts.models import Role
+from praktijktest.datasets.exporter import local_text
 from praktijktest.extensions import db
 from praktijktest.fieldwork.models import Application, Test
 from praktijktest.file_names import schedule_name
@@ -35,8 +37,10 @@ from praktijktest.targets.services import record_identity_view
 
 bp = Blueprint("schedule", __name__, url_prefix="/rounds")
 PER_PAGE = 50
-CSV_COLUMNS = ("test", "target_code", "target_name", "listing", "listing_url", "tester", "send_order", "group",
-               "profile", "template", "scheduled_at")
+# The file briefs testers: headers in the reader's language, times in Brussels with their offset.
+CSV_COLUMNS = (_l("Test"), _l("Target code"), _l("Target name"), _l("Listing"), _l("Listing URL"), _l("Tester"),
+               _l("Send order"), _l("Group"), _l("Profile"), _l("Template"),
+               _l("Planned send (Brussels time, with UTC offset)"))
 
 
 @bp.route("/<int:round_id>/schedule", methods=["GET", "POST"])
@@ -81,7 +85,7 @@ def download(round_id: int):
     tests = _tests(round_)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([str(column) for column in CSV_COLUMNS])
     for test in tests:
         for app in sorted(test.applications, key=lambda a: a.send_order or 0):
             writer.writerow([_cell(v) for v in _csv_row(test, app)])
@@ -155,7 +159,7 @@ def _csv_row(test: Test, app: Application) -> list:
         listing.url if listing else "", test.tester.name if test.tester else "", app.send_order,
         app.group.label, app.profile.name if app.profile else app.profile_label or "",
         app.template.name if app.template else app.template_label or "",
-        app.scheduled_at.isoformat() if app.scheduled_at else "",
+        local_text(app.scheduled_at),
     ]
 
 

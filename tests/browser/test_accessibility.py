@@ -25,7 +25,7 @@ MUST_REACH = {
         "/admin/organisations/{id}/edit", "/admin/users/", "/admin/users/new", "/admin/users/{id}/edit", "/audit/",
     },
     "coordinator": {"/", "/account/password", "/audit/"},
-    "tester": {"/", "/account/password"},
+    "tester": {"/", "/account/password", "/fieldwork/", "/fieldwork/tests/{id}"},
     "viewer": {"/", "/account/password"},
 }
 # Forms to send empty, to check the page that shows the errors.

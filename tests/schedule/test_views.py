@@ -86,8 +86,11 @@ def test_csv_has_every_application_and_is_audited(client, login_as, planned_roun
     assert response.status_code == 200 and response.headers["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert len(rows) == 8
-    assert {r["send_order"] for r in rows} == {"1", "2"}
-    assert all(r["target_name"].startswith("Werkgever") and r["target_code"] for r in rows)
+    assert {r["Send order"] for r in rows} == {"1", "2"}
+    assert all(r["Target name"].startswith("Werkgever") and r["Target code"] for r in rows)
+    # 13 May 2026 is summer time: sends planned at 09:00 in Brussels are 07:00 UTC, written with the offset.
+    first = min(r["Planned send (Brussels time, with UTC offset)"] for r in rows)
+    assert first == "2026-05-13T09:00:00+02:00"
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "target.identity_view")).one()
     assert event.changes == {"view": "schedule.csv", "count": 4} and "Werkgever" not in event.summary
 
