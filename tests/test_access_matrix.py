@@ -102,7 +102,8 @@ PUBLIC = {"accounts.login", "core.language", "static"}
 # GET routes that answer an allowed user with a redirect rather than a page, and why:
 # the pre-registration and the lock confirmation of a round that is not locked yet send back to the round.
 # The latest results send to the snapshot they name, so that the address cites one snapshot.
-GET_REDIRECTS = {"rounds.preregistration", "rounds.locked", "results.latest"}
+# A tester cannot check their own response: the second entry sends them back to their queue.
+GET_REDIRECTS = {"rounds.preregistration", "rounds.locked", "results.latest", "fieldwork.check"}
 # Admins manage every organisation: for them "another organisation" is in reach.
 CROSS_ORGANISATION_ROLES = {"admin"}
 

@@ -2,7 +2,7 @@
 evidence files and the closed-fieldwork record.
 
 Revision ID: fieldwork_fieldwork
-Revises: results_analysis_snapshot
+Revises: security_hardening
 Create Date: 2026-12-01
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "fieldwork_fieldwork"
-down_revision = "results_analysis_snapshot"
+down_revision = "security_hardening"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Analysis snapshots: one stored run of the statistics engine per row.
 
 Revision ID: results_analysis_snapshot
-Revises: scale_page_costs
+Revises: fieldwork_fieldwork
 Create Date: 2026-12-01
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "results_analysis_snapshot"
-down_revision = "scale_page_costs"
+down_revision = "fieldwork_fieldwork"
 branch_labels = None
 depends_on = None
 

@@ -17,7 +17,7 @@
   that model and migrations agree); its lower() LIKE stays correct there.
 
 Revision ID: scale_page_costs
-Revises: security_hardening
+Revises: results_analysis_snapshot
 Create Date: 2026-12-01
 
 """
@@ -27,7 +27,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "scale_page_costs"
-down_revision = "security_hardening"
+down_revision = "results_analysis_snapshot"
 branch_labels = None
 depends_on = None
 

@@ -69,7 +69,7 @@ def test_schedule_csv_headers_follow_the_readers_language(client, login_as, fiel
     login_as("coordinator", org)
     round_ = fieldwork_round(tests=1)
     client.post("/language", data={"locale": "nl_BE"})
-    text = client.get(f"/rounds/{round_.id}/schedule.csv").get_data(as_text=True).lstrip("\ufeff")
+    text = client.post(f"/rounds/{round_.id}/schedule.csv").get_data(as_text=True).lstrip("\ufeff")
     header = text.splitlines()[0]
     assert header.startswith("Test,Code van de werkgever of verhuurder")
     assert "Geplande verzending (Brusselse tijd" in header

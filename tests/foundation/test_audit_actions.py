@@ -24,11 +24,16 @@ def recorded_actions() -> set[str]:
     found: set[str] = set()
     for path in PACKAGE.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        assigned = {
-            target.id: _string_values(node.value)
-            for node in ast.walk(tree) if isinstance(node, ast.Assign)
-            for target in node.targets if isinstance(target, ast.Name)
-        }
+        assigned: dict[str, set[str]] = {}  # every value a local name is given, in any branch
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    pairs = [(target, node.value)]
+                    if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
+                        pairs = list(zip(target.elts, node.value.elts, strict=False))  # a, b = "x", ...
+                    for name, value in pairs:
+                        if isinstance(name, ast.Name):
+                            assigned.setdefault(name.id, set()).update(_string_values(value))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "record" and node.args:
                 first = node.args[0]
