@@ -43,7 +43,8 @@ def _own_database(tmp_dir: Path) -> tuple[str, str | None, str | None]:
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
         return f"sqlite:///{tmp_dir / 'concurrency.sqlite'}", None, None
-    schema = "concurrency"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    schema = f"concurrency_{worker}" if worker else "concurrency"
     url = sa.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
     return url.render_as_string(hide_password=False), base, schema
 

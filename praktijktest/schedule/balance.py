@@ -3,9 +3,9 @@
 The counts and the chi-square test of independence come from the
 statistics engine (analysis.balance.balance_check), so that the schedule
 page and the round analysis use one and the same check. Here the database
-counts the applications per combination and we add the largest imbalance: within each row of a
-table the counts should be equal, so the spread max - min of a row is 0
-when the design is exactly balanced.
+counts the applications per combination and we add the largest imbalance:
+within each row of a table the counts should be equal, so the spread
+max - min of a row is 0 when the design is exactly balanced.
 """
 from __future__ import annotations
 
@@ -70,10 +70,11 @@ def _cell_counts(round_id: int) -> list:
         .join(Test, Application.test_id == Test.id).where(Test.round_id == round_id)
         .group_by(Application.group_id, Application.profile_id, Application.template_id, Application.send_order)
     ).all()
-    groups = dict(db.session.execute(
-        select(RoundGroup.id, RoundGroup.label).where(RoundGroup.round_id == round_id)).all())
-    profiles = dict(db.session.execute(select(Profile.id, Profile.name).where(Profile.round_id == round_id)).all())
-    templates = dict(db.session.execute(select(Template.id, Template.name).where(Template.round_id == round_id)).all())
+    names = [
+        dict(db.session.execute(select(model.id, column).where(model.round_id == round_id)).all())
+        for model, column in ((RoundGroup, RoundGroup.label), (Profile, Profile.name), (Template, Template.name))
+    ]
+    groups, profiles, templates = names
     return [(groups.get(g), profiles.get(p), templates.get(t), order, n) for g, p, t, order, n in cells]
 
 
