@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from praktijktest.accounts.models import Role
+from praktijktest.database import deferred_begin
 from praktijktest.extensions import db
 from praktijktest.file_names import round_export_name
 from praktijktest.maintenance import private_dir, sweep_uploads, write_private
@@ -175,9 +176,10 @@ def _file_chunks(handle, size: int = 256 * 1024):
 
 def _csv_body(app, plan):
     """The CSV, read in an app context of its own: the request's has ended (and committed) by the time
-    the server sends the body, and the body reads only committed rows."""
+    the server sends the body, and the body reads only committed rows. It only reads, so on SQLite it
+    begins without the write lock that every other request would wait for while the file streams."""
     yield "\ufeff".encode()
-    with app.app_context():
+    with deferred_begin(), app.app_context():
         yield from iter_csv(plan)
 
 
