@@ -187,6 +187,22 @@ def _is_code_list(field: str) -> bool:
     return field in ("targets", "targets_created", "targets_updated", "created", "updated")
 
 
+# Where an identity was shown (`record_identity_view(..., view)`), in people's words.
+VIEW_LABELS = {
+    "registry": _l("list of employers and landlords"),
+    "detail": _l("page of the employer or landlord"),
+    "edit": _l("edit form of the employer or landlord"),
+    "merge": _l("merging duplicates"),
+    "sample": _l("sample of the round"),
+    "listing form": _l("form for a vacancy or ad"),
+    "import preview": _l("preview of an import"),
+    "schedule.csv": _l("download of the schedule"),
+    "template preview": _l("preview of a template"),
+    "fieldwork test page": _l("a tester's test page"),
+    "results table": _l("results per employer or landlord, with names"),
+}
+
+
 def _value(field: str, value) -> str:
     from flask_babel import gettext as _
 
@@ -198,6 +214,8 @@ def _value(field: str, value) -> str:
         return _("yes") if value else _("no")
     if field == "status":
         return str(STATUS_LABELS.get(value, value))
+    if field == "view":
+        return str(VIEW_LABELS.get(value, value))
     if isinstance(value, dict):
         # Inside the planning, "power" is the aimed chance, not the planning itself.
         parts = [f"{FIELD_LABELS.get('power_target' if k == 'power' else k, k.replace('_', ' '))}: {_value(k, v)}"

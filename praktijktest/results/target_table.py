@@ -76,6 +76,6 @@ def target_names(round_: Round, codes: list[str]) -> dict[str, str]:
     targets = db.session.scalars(
         select(Target).join(Test, Test.target_id == Target.id)
         .where(Test.round_id == round_.id, Target.code.in_(set(codes))).distinct()).all()
-    record_identity_view(sorted(targets, key=lambda t: t.code), f"results of round {round_.id}",
+    record_identity_view(sorted(targets, key=lambda t: t.code), "results table",
                          organisation_id=round_.organisation_id)
     return {t.code: t.name for t in targets}

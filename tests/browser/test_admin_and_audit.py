@@ -48,7 +48,7 @@ def test_admin_creates_an_organisation_and_an_account(open_page):
     # The new account works, and is a tester of the new organisation.
     other = open_page()
     log_in(other, email, NEW_PASSWORD)
-    assert other.url.endswith("/") and nav_hrefs(other) == {"/"}
+    assert other.url.endswith("/") and nav_hrefs(other) == {"/", "/fieldwork/"}  # a tester: home and own tests
     assert org_name in other.locator("main").inner_text()
 
 

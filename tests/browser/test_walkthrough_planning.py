@@ -162,7 +162,7 @@ def test_coordinator_plans_a_round_from_scratch(open_page, live_server, tmp_path
     with page.expect_download() as download_info:
         page.click("section[aria-labelledby=tests-heading] form button[type=submit]")
     csv_text = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
-    assert csv_text.startswith("test,target_code,target_name")
+    assert csv_text.startswith("Test,Code van de werkgever of verhuurder,Naam van de werkgever of verhuurder")
 
     page.goto(f"/rounds/{round_id}")
     page.fill("#reference_rate", "40")

@@ -49,3 +49,16 @@ def test_every_recorded_action_is_in_the_list():
 
 def test_the_list_names_no_action_that_is_never_recorded():
     assert sorted(set(ACTIONS) - recorded_actions()) == []
+
+
+def test_every_place_an_identity_is_shown_has_a_name_in_words():
+    from praktijktest.audit.labels import VIEW_LABELS
+
+    views = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "record_identity_view":
+                assert len(node.args) >= 2, f"{path}: record_identity_view without a view"
+                views |= _string_values(node.args[1])
+    assert {"registry", "fieldwork test page", "results table"} <= views
+    assert sorted(views - VIEW_LABELS.keys()) == []
