@@ -72,7 +72,7 @@ def test_a_symbolic_link_out_of_the_store_is_refused(store, tmp_path):
     link = store / "snapshots" / "escape.pdf"
     os.symlink(outside, link)
     try:
-        with pytest.raises(evidence_store.EvidenceStoreError):
+        with pytest.raises(evidence_store.EvidenceStoreError, match="not a path inside the evidence store"):
             evidence_store.resolve("snapshots/escape.pdf")
     finally:
         link.unlink()
@@ -140,3 +140,24 @@ def test_remove_deletes_the_stored_file(store):
     saved = evidence_store.save_bytes(b"temporary upload", "csv", folder="pending")
     evidence_store.remove(saved.path)
     assert not (store / saved.path).exists()
+
+
+def test_content_addressed_files_are_named_by_their_hash_and_never_overwritten(store):
+    data = b"From: werkgever@example.test\r\n\r\nUitnodiging"
+    digest = hashlib.sha256(data).hexdigest()
+    first = evidence_store.save_content_addressed(data, ".EML")
+    assert first.path == f"evidence/{digest[:2]}/{digest}.eml"
+    assert (first.sha256, first.size) == (digest, len(data))
+    again = evidence_store.save_content_addressed(data, "eml")
+    assert again == first and (store / first.path).read_bytes() == data  # stored once
+    (store / first.path).write_bytes(b"tampered")  # a later save keeps what is there, never rewrites it
+    evidence_store.save_content_addressed(data, "eml")
+    assert (store / first.path).read_bytes() == b"tampered"
+    nested = evidence_store.save_content_addressed(b"x", "pdf", folder="calls/2026")
+    assert nested.path.startswith("calls/2026/")
+
+
+@pytest.mark.parametrize(("suffix", "folder"), [("p/df", "evidence"), ("pdf", "../up"), ("pdf", "a b")])
+def test_content_addressed_refuses_unsafe_names(store, suffix, folder):
+    with pytest.raises(evidence_store.EvidenceStoreError, match="unsafe file name parts"):
+        evidence_store.save_content_addressed(b"x", suffix, folder=folder)
