@@ -33,3 +33,21 @@ def dossier_command(round_id: int, target_code: str, output: Path, lang: str) ->
     output.write_bytes(data)
     db.session.commit()
     click.echo(f"Wrote the dossier of {target_code} in round {round_id} to {output} ({len(data)} bytes).")
+
+
+@reports.command("verify")
+@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def verify_command(pdf: Path) -> None:
+    """Re-hash every evidence file embedded in a dossier PDF; exit 1 naming each mismatch."""
+    from praktijktest.followup.dossier import verify_dossier
+
+    try:
+        problems = verify_dossier(pdf.read_bytes())
+    except Exception as error:  # noqa: BLE001  (a damaged file is a failed check, reported as such)
+        click.echo(f"Error: {pdf} cannot be read as a PDF: {error}", err=True)
+        sys.exit(1)
+    for problem in problems:
+        click.echo(f"Mismatch: {problem}", err=True)
+    if problems:
+        sys.exit(1)
+    click.echo(f"{pdf}: every embedded evidence file matches its SHA-256 hash.")

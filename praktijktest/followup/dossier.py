@@ -58,16 +58,66 @@ def dossier_context(round_: Round, target: Target, user=None) -> dict:
             **template_helpers()}
 
 
+def attachment_name(file) -> str:
+    """The embedded file's name carries its full hash, so `reports verify` can re-hash it without the database."""
+    return f"{file.sha256}.{file.kind}"
+
+
+def _attachments(evidence: list) -> tuple[list, set[int]]:
+    """WeasyPrint attachments of the evidence files whose stored bytes still match their hash."""
+    from io import BytesIO
+
+    from weasyprint import Attachment
+
+    from praktijktest import evidence_store
+
+    attachments, missing = [], set()
+    for file in evidence:
+        try:
+            data = evidence_store.read_bytes(file.path)
+        except evidence_store.EvidenceStoreError:
+            data = None
+        if data is None or evidence_store.sha256_of(data) != file.sha256:
+            missing.add(file.id)  # said in the dossier: a file that is gone or changed is never attached
+            continue
+        attachments.append(Attachment(file_obj=BytesIO(data), name=attachment_name(file), description=file.sha256))
+    return attachments, missing
+
+
 def render_dossier(round_: Round, code: str, user=None, lang: str = "nl") -> bytes:
-    """The dossier's PDF bytes; no audit (see generate_dossier)."""
+    """The dossier's PDF bytes, the evidence files embedded; no audit (see generate_dossier)."""
     from praktijktest.reports.pdf import render_pdf
 
     target = _target(round_, code)
     locale = LOCALES.get(lang, LOCALES["nl"])
     with force_locale(locale):
         context = dossier_context(round_, target, user)
-        html = current_app.jinja_env.get_template("reports/dossier.html").render(current_locale=locale, **context)
-    return render_pdf(html, **PDF_OPTIONS)
+        attachments, missing = _attachments(context["evidence"])
+        html = current_app.jinja_env.get_template("reports/dossier.html").render(
+            current_locale=locale, missing=missing, **context)
+    return render_pdf(html, attachments=attachments, **PDF_OPTIONS)
+
+
+def verify_dossier(data: bytes) -> list[str]:
+    """Problems found in a dossier PDF: an embedded file whose bytes do not match the hash it is filed under
+    and printed with; an empty list when every file matches. (No seal yet: text changes go unnoticed.)"""
+    import hashlib
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    text = re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
+    problems = []
+    for name, contents in reader.attachments.items():
+        expected = name.split(".")[0]
+        if expected not in text:
+            problems.append(f"{name}: its hash is not printed in the dossier")
+        for content in contents:
+            if hashlib.sha256(content).hexdigest() != expected:
+                problems.append(f"{name}: the embedded bytes do not match their SHA-256 hash")
+    return problems
 
 
 def generate_dossier(round_: Round, code: str, user=None, lang: str = "nl") -> bytes:

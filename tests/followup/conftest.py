@@ -1,10 +1,9 @@
 """Follow-up fixtures: an analysed round in which exactly one target is flagged."""
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 
+from praktijktest import evidence_store
 from praktijktest.extensions import db as _db
 from praktijktest.fieldwork.models import Application, EvidenceFile, Response, Test, TestStatus
 from praktijktest.rounds.models import RoundTarget
@@ -28,9 +27,11 @@ def _add_test(round_, target_id: int, number: int, ref_positive: bool, other_pos
         application = Application(test=test, group=group, send_order=order)
         response = Response(application=application, outcome="invitation" if positive else "rejection")
         _db.session.add_all([application, response])
-        _db.session.add(EvidenceFile(response=response, sha256=hashlib.sha256(f"mail {test.external_id} {order}".encode()).hexdigest(),
-                                     path=f"evidence/{number}-{order}.eml", size=10, kind="eml",
-                                     media_type="message/rfc822", original_name=f"mail-{number}-{order}.eml"))
+        data = f"From: hr@example.test\r\nSubject: {test.external_id} {order}\r\n\r\nSynthetic reply\r\n".encode()
+        stored = evidence_store.save_content_addressed(data, "eml")
+        _db.session.add(EvidenceFile(response=response, sha256=stored.sha256, path=stored.path, size=stored.size,
+                                     kind="eml", media_type="message/rfc822", is_synthetic=True,
+                                     original_name=f"reply-{number}-{order}.eml"))
     return test
 
 

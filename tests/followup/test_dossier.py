@@ -66,3 +66,42 @@ def test_viewer_cannot_download_a_dossier(db, client, login_as, org, flagged_rou
     login_as("coordinator", org)
     response = client.get(f"/follow-up/{case.id}/dossier")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
+
+
+
+def _stored_files(db, target) -> dict[str, bytes]:
+    """The bytes of every evidence file of `target`, read back from the evidence store, by hash."""
+    from praktijktest import evidence_store
+    from praktijktest.fieldwork.models import Application, EvidenceFile, Response
+
+    files = db.session.scalars(select(EvidenceFile).join(Response).join(Application).join(Test)
+                               .where(Test.target_id == target.id)).all()
+    return {file.sha256: evidence_store.read_bytes(file.path) for file in files}
+
+def test_evidence_files_are_embedded_and_verify_detects_a_change(db, app, flagged_round, tmp_path):
+    import hashlib
+
+    from pypdf import PdfReader, PdfWriter
+
+    round_, _, targets = flagged_round()
+    stored = _stored_files(db, targets[0])
+    assert len(stored) == 20
+    data = generate_dossier(round_, targets[0].code, None, "en")
+    attachments = PdfReader(io.BytesIO(data)).attachments
+    assert {name.split(".")[0] for name in attachments} == set(stored)
+    for name, contents in attachments.items():
+        assert contents == [stored[name.split(".")[0]]]  # byte-identical
+    path = tmp_path / "dossier.pdf"
+    path.write_bytes(data)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["reports", "verify", str(path)]).exit_code == 0
+    # Another file filed under an existing file's hash: verify names it and fails.
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    name = next(iter(attachments))
+    writer.add_attachment(name, b"changed evidence")
+    tampered = tmp_path / "tampered.pdf"
+    with open(tampered, "wb") as handle:
+        writer.write(handle)
+    result = runner.invoke(args=["reports", "verify", str(tampered)])
+    assert result.exit_code == 1 and name in result.output
+    assert hashlib.sha256(b"changed evidence").hexdigest() != name.split(".")[0]
