@@ -103,6 +103,7 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "followup.detail": ({"coordinator"}, True),
     "followup.step": ({"coordinator"}, True),
     "followup.dossier": ({"coordinator"}, True),
+    "followup.retest": ({"coordinator"}, True),
 }
 PUBLIC = {"accounts.login", "core.language", "static"}
 # GET routes that answer an allowed user with a redirect rather than a page, and why:

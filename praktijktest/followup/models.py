@@ -84,6 +84,8 @@ class FollowUpCase(db.Model):
     snapshot_id: Mapped[int] = mapped_column(ForeignKey("analysis_snapshot.id"))
     target_id: Mapped[int] = mapped_column(ForeignKey("target.id"), index=True)
     state: Mapped[str] = mapped_column(String(20), default=CaseState.FLAGGED, index=True)
+    # The retest round made from this case (a copy of the round with only this target).
+    retest_round_id: Mapped[int | None] = mapped_column(ForeignKey("round.id"))
     referral_body: Mapped[str | None] = mapped_column(String(30))
     referral_date: Mapped[date | None] = mapped_column(Date)
     referral_reference: Mapped[str | None] = mapped_column(String(100))
@@ -91,7 +93,8 @@ class FollowUpCase(db.Model):
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     version: Mapped[int] = mapped_column(default=1)
 
-    round: Mapped[Round] = relationship()
+    round: Mapped[Round] = relationship(foreign_keys=[round_id])
+    retest_round: Mapped[Round | None] = relationship(foreign_keys=[retest_round_id])
     snapshot: Mapped[AnalysisSnapshot] = relationship()
     target: Mapped[Target] = relationship()
     opened_by: Mapped[User | None] = relationship()

@@ -10,6 +10,7 @@ from praktijktest.audit.services import record
 from praktijktest.extensions import db
 from praktijktest.followup.models import CaseState, FollowUpCase, FollowUpStep
 from praktijktest.results.models import AnalysisSnapshot
+from praktijktest.rounds.models import Round
 from praktijktest.targets.models import Target
 
 
@@ -80,3 +81,20 @@ def cases_of(organisation_id: int, state: str | None = None) -> list[FollowUpCas
     if state:
         query = query.where(FollowUpCase.state == state)
     return list(db.session.scalars(query.order_by(FollowUpCase.opened_at.desc(), FollowUpCase.id.desc())))
+
+
+def create_retest(case: FollowUpCase, user=None) -> Round:
+    """A retest round from a case in dialogue: a copy of its round (protocol, profiles, templates) with only
+    this target; the case moves to "retest planned". Its analysis is its own (confirmatory, issue 11)."""
+    from praktijktest.rounds.models import RoundTarget
+    from praktijktest.rounds.services import copy_round
+
+    if case.state != CaseState.DIALOGUE:
+        raise CaseError(_("A retest can be planned only after the dialogue, while the case is in dialogue."))
+    retest = copy_round(case.round, created_by=user,
+                        title=_("%(title)s: retest of %(code)s", title=case.round.title, code=case.target.code)[:200])
+    db.session.add(RoundTarget(round_id=retest.id, target_id=case.target_id, stratum="retest"))
+    case.retest_round_id = retest.id
+    move_case(case, CaseState.RETEST_PLANNED, user=user, on=date.today(),
+              reason=_("Retest round “%(title)s” created.", title=retest.title))
+    return retest

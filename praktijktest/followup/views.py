@@ -127,3 +127,18 @@ def dossier(case_id: int):
         return redirect(url_for(".detail", case_id=case.id))
     return send_file(BytesIO(data), mimetype="application/pdf", as_attachment=True,
                      download_name=f"dossier-{case.round_id}-{case.target.code}.pdf")
+
+
+@bp.route("/<int:case_id>/retest", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def retest(case_id: int):
+    from praktijktest.followup.services import create_retest
+
+    case = get_owned_or_404(FollowUpCase, case_id)  # CSRFProtect checks every POST, so no form class here
+    try:
+        retest_round = create_retest(case, current_user)
+    except CaseError as error:
+        flash(str(error), "error")
+        return redirect(url_for(".detail", case_id=case.id))
+    flash(_("The retest round is created as a draft with only this target."), "success")
+    return redirect(url_for("rounds.detail", round_id=retest_round.id))

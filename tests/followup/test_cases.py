@@ -108,3 +108,25 @@ def test_pages_open_move_and_refuse(db, client, login_as, org, flagged_round):
     assert stale.status_code == 302 and case.state == CaseState.DIALOGUE
     assert client.get("/follow-up/?state=closed").text.count(f"/follow-up/{case.id}\"") == 0
     assert f"/follow-up/{case.id}\"" in client.get("/follow-up/?state=dialogue").text
+
+
+def test_a_retest_round_from_a_case_holds_only_that_target(db, client, login_as, org, flagged_round):
+    from praktijktest.rounds.models import Profile, Round, RoundTarget
+
+    login_as("coordinator", org)
+    round_, snapshot, targets = flagged_round(organisation=org)
+    case = open_case(snapshot, targets[0].code)
+    refused = client.post(f"/follow-up/{case.id}/retest")  # dialogue first
+    assert refused.status_code == 302 and case.retest_round_id is None
+    move_case(case, CaseState.DIALOGUE, reason="Gesprek gevoerd", on=TODAY)
+    response = client.post(f"/follow-up/{case.id}/retest")
+    assert response.status_code == 302
+    db.session.refresh(case)
+    retest = db.session.get(Round, case.retest_round_id)
+    assert case.state == CaseState.RETEST_PLANNED and retest.copied_from_id == round_.id
+    assert retest.status == "draft" and retest.protocol == round_.protocol
+    assert [rt.target_id for rt in db.session.scalars(select(RoundTarget).filter_by(round_id=retest.id))] == \
+        [targets[0].id]
+    def names(r):
+        return sorted(db.session.scalars(select(Profile.name).where(Profile.round_id == r.id)))
+    assert names(retest) == names(round_) != []
