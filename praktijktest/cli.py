@@ -91,6 +91,7 @@ def demo_command() -> None:
 def register_commands(app: Flask) -> None:
     from praktijktest.datasets.cli import rounds
     from praktijktest.fieldwork.cli import evidence, fieldwork
+    from praktijktest.followup import cli as _followup_cli  # noqa: F401  (adds `reports dossier`)
     from praktijktest.maintenance import maintenance
     from praktijktest.results.cli import reports
     from praktijktest.targets.cli import targets

@@ -28,6 +28,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("fieldwork.queue", _l("My tests"), (Role.TESTER,)),
     NavItem("rounds.index", _l("Rounds"), (Role.COORDINATOR, Role.VIEWER)),
     NavItem("targets.index", _l("Targets"), (Role.COORDINATOR,)),
+    NavItem("followup.index", _l("Follow-up"), (Role.COORDINATOR,)),
     NavItem("datasets.upload", _l("Import a round"), (Role.COORDINATOR,)),
     NavItem("audit.index", _l("Audit log"), (Role.COORDINATOR, Role.ADMIN)),
 ]

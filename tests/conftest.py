@@ -193,6 +193,7 @@ def make_round_objects(organisation) -> dict[str, int]:
     """A round of `organisation` with one of everything a route can name."""
     from praktijktest.extensions import db
     from praktijktest.fieldwork.models import Application, EvidenceFile, Response, Test
+    from praktijktest.followup.models import FollowUpCase
     from praktijktest.results.models import AnalysisSnapshot
     from praktijktest.rounds.models import Profile, RoundTarget, Template
     from praktijktest.rounds.services import GroundSpec, create_round
@@ -217,7 +218,12 @@ def make_round_objects(organisation) -> dict[str, int]:
         result={"groups": [{"group": "ref", "applications": 1, "positives": 1, "rate": 1.0, "ci95": [0.2, 1.0]}]})
     db.session.add(snapshot)
     db.session.flush()
+    case = FollowUpCase(organisation_id=organisation.id, round_id=round_.id, snapshot_id=snapshot.id,
+                        target_id=target.id)
+    db.session.add(case)
+    db.session.flush()
     return {
+        "case_id": case.id,
         "snapshot_id": snapshot.id,
         "chart": "rates",
         "organisation_id": organisation.id,

@@ -97,6 +97,13 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "fieldwork_rounds.assign": ({"coordinator"}, True),
     "fieldwork_rounds.close": ({"coordinator"}, True),
     "fieldwork_rounds.declines": ({"coordinator"}, True),
+    # Follow-up: a case names a tested party, so coordinators only (viewers and testers 403).
+    "followup.index": ({"coordinator"}, False),
+    "followup.open_": ({"coordinator"}, True),
+    "followup.detail": ({"coordinator"}, True),
+    "followup.step": ({"coordinator"}, True),
+    "followup.dossier": ({"coordinator"}, True),
+    "followup.retest": ({"coordinator"}, True),
 }
 PUBLIC = {"accounts.login", "core.language", "static"}
 # GET routes that answer an allowed user with a redirect rather than a page, and why:

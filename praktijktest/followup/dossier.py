@@ -1,0 +1,130 @@
+"""The confidential dossier of one target in one round: a PDF for a lawyer, Unia or the target itself.
+
+Built from the round's latest analysis snapshot (cited by its hash) and the
+fieldwork rows; it names only this target. Coordinators only; every
+generation is audited. The wording follows WORDING.md: facts that can support
+a presumption of unequal treatment (art. 28 of the act of 10 May 2007), never
+a finding of discrimination.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from praktijktest.audit.services import record
+from praktijktest.extensions import db
+from praktijktest.followup.history import tests_of_target
+from praktijktest.followup.models import FollowUpCase
+from praktijktest.followup.services import target_entry
+from praktijktest.i18n import format_when
+from praktijktest.reports.round_report import LOCALES, PDF_OPTIONS
+from praktijktest.results.snapshots import latest_snapshot
+from praktijktest.rounds.models import Round
+from praktijktest.targets.models import Target
+from praktijktest.timeutil import utcnow
+
+
+class DossierError(ValueError):
+    """No dossier can be made; the message says why."""
+
+
+def _target(round_: Round, code: str) -> Target:
+    target = db.session.scalar(select(Target).where(Target.organisation_id == round_.organisation_id,
+                                                    Target.code == code))
+    if target is None:
+        raise DossierError(_("This round's organisation has no target with the code %(code)s.", code=code))
+    return target
+
+
+def dossier_context(round_: Round, target: Target, user=None) -> dict:
+    """Everything the dossier template reads; call inside the dossier's locale."""
+    from praktijktest.followup.views import template_helpers
+
+    snapshot = latest_snapshot(round_)
+    if snapshot is None:
+        raise DossierError(_("This round has not been analysed yet: analyse it before making a dossier."))
+    tests = tests_of_target(target, round_.id)
+    if not tests:
+        raise DossierError(_("The target %(code)s has no test in this round.", code=target.code))
+    entry = target_entry(snapshot, target.code) or {}
+    case = db.session.scalar(select(FollowUpCase).where(FollowUpCase.round_id == round_.id,
+                                                        FollowUpCase.target_id == target.id))
+    evidence = [file for test in tests for a in test.applications if a.response for file in a.response.evidence]
+    return {"round": round_, "target": target, "snapshot": snapshot, "entry": entry,
+            "facts": entry.get("evidence_facts") or {}, "tests": tests, "evidence": evidence, "case": case,
+            "generated_at": format_when(utcnow(), "long"), "generated_by": getattr(user, "name", None),
+            **template_helpers()}
+
+
+def attachment_name(file) -> str:
+    """The embedded file's name carries its full hash, so `reports verify` can re-hash it without the database."""
+    return f"{file.sha256}.{file.kind}"
+
+
+def _attachments(evidence: list) -> tuple[list, set[int]]:
+    """WeasyPrint attachments of the evidence files whose stored bytes still match their hash."""
+    from io import BytesIO
+
+    from weasyprint import Attachment
+
+    from praktijktest import evidence_store
+
+    attachments, missing = [], set()
+    for file in evidence:
+        try:
+            data = evidence_store.read_bytes(file.path)
+        except evidence_store.EvidenceStoreError:
+            data = None
+        if data is None or evidence_store.sha256_of(data) != file.sha256:
+            missing.add(file.id)  # said in the dossier: a file that is gone or changed is never attached
+            continue
+        attachments.append(Attachment(file_obj=BytesIO(data), name=attachment_name(file), description=file.sha256))
+    return attachments, missing
+
+
+def render_dossier(round_: Round, code: str, user=None, lang: str = "nl") -> bytes:
+    """The dossier's PDF bytes, the evidence files embedded; no audit (see generate_dossier)."""
+    from praktijktest.reports.pdf import render_pdf
+
+    target = _target(round_, code)
+    locale = LOCALES.get(lang, LOCALES["nl"])
+    with force_locale(locale):
+        context = dossier_context(round_, target, user)
+        attachments, missing = _attachments(context["evidence"])
+        html = current_app.jinja_env.get_template("reports/dossier.html").render(
+            current_locale=locale, missing=missing, **context)
+    return render_pdf(html, attachments=attachments, **PDF_OPTIONS)
+
+
+def verify_dossier(data: bytes) -> list[str]:
+    """Problems found in a dossier PDF: an embedded file whose bytes do not match the hash it is filed under
+    and printed with; an empty list when every file matches. (No seal yet: text changes go unnoticed.)"""
+    import hashlib
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    text = re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
+    problems = []
+    for name, contents in reader.attachments.items():
+        expected = name.split(".")[0]
+        if expected not in text:
+            problems.append(f"{name}: its hash is not printed in the dossier")
+        for content in contents:
+            if hashlib.sha256(content).hexdigest() != expected:
+                problems.append(f"{name}: the embedded bytes do not match their SHA-256 hash")
+    return problems
+
+
+def generate_dossier(round_: Round, code: str, user=None, lang: str = "nl") -> bytes:
+    """Render the dossier and audit its generation (it shows an identity and its evidence)."""
+    data = render_dossier(round_, code, user, lang)
+    target = _target(round_, code)
+    record("followup.dossier", target, actor=user, organisation_id=round_.organisation_id,
+           summary=f"dossier of {code} in round {round_.id} ({lang})",
+           changes={"round_id": [None, round_.id], "language": [None, lang]})
+    return data
