@@ -203,6 +203,7 @@ VIEW_LABELS = {
     "template preview": _l("preview of a template"),
     "fieldwork test page": _l("a tester's test page"),
     "results table": _l("results per employer or landlord, with names"),
+    "follow-up case": _l("follow-up case"),
 }
 
 
