@@ -93,7 +93,9 @@ def register_commands(app: Flask) -> None:
     from praktijktest.fieldwork.cli import evidence, fieldwork
     from praktijktest.maintenance import maintenance
     from praktijktest.results.cli import reports
+    from praktijktest.retention.cli import retention
     from praktijktest.targets.cli import targets
 
-    for command in (orgs, users, demo_command, targets, rounds, reports, evidence, fieldwork, maintenance):
+    for command in (orgs, users, demo_command, targets, rounds, reports, evidence, fieldwork, maintenance,
+                    retention):
         app.cli.add_command(command)
