@@ -123,6 +123,9 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(fieldwork.bp)
     app.register_blueprint(fieldwork_rounds.bp)
+    from praktijktest.retention import views as retention
+
+    app.register_blueprint(retention.bp)
 
 
 def _init_request_transaction(app: Flask) -> None:

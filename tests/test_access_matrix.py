@@ -25,6 +25,7 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "organisations.create": ({"admin"}, False),
     "organisations.edit": ({"admin"}, True),
     "audit.index": ({"coordinator", "admin"}, False),
+    "retention.periods": ({"coordinator"}, False),
     "targets.index": ({"coordinator"}, False),
     "targets.create": ({"coordinator"}, False),
     "targets.detail": ({"coordinator"}, True),

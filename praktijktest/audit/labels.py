@@ -17,6 +17,11 @@ from sqlalchemy import select
 from praktijktest.extensions import db
 
 ACTION_LABELS = {
+    "retention.update": _l("Retention periods changed"),
+    "retention.identities": _l("Identities replaced by codes after the retention period"),
+    "retention.evidence": _l("Evidence files deleted after the retention period"),
+    "retention.listings": _l("Ad snapshots deleted after the retention period"),
+    "retention.notes": _l("Response notes cleared after the retention period"),
     "login": _l("Logged in"),
     "login.failed": _l("Failed login attempt"),
     "user.create": _l("Account created"),
