@@ -13,4 +13,4 @@ from praktijktest.organisations.models import Municipality, Organisation  # noqa
 from praktijktest.results.models import AnalysisSnapshot  # noqa: F401
 from praktijktest.rounds.models import Profile, Round, RoundGround, RoundGroup, RoundTarget, Template  # noqa: F401
 from praktijktest.targets.models import Listing, Target  # noqa: F401
-from praktijktest.retention.models import RetentionPeriod  # noqa: F401
+from praktijktest.retention.models import DataRequest, RetentionPeriod  # noqa: F401

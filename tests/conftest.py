@@ -217,7 +217,16 @@ def make_round_objects(organisation) -> dict[str, int]:
         result={"groups": [{"group": "ref", "applications": 1, "positives": 1, "rate": 1.0, "ci95": [0.2, 1.0]}]})
     db.session.add(snapshot)
     db.session.flush()
+    from datetime import date
+
+    from praktijktest.retention.models import DataRequest
+
+    data_request = DataRequest(organisation_id=organisation.id, target_id=target.id, kind="access",
+                               received_on=date(2026, 11, 2), due_on=date(2026, 12, 2))
+    db.session.add(data_request)
+    db.session.flush()
     return {
+        "request_id": data_request.id,
         "snapshot_id": snapshot.id,
         "chart": "rates",
         "organisation_id": organisation.id,

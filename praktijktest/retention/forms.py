@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms import DateField, HiddenField, IntegerField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from praktijktest.retention.periods import KIND_LABELS, KINDS, MAX_MONTHS
 
@@ -31,3 +31,28 @@ def _make_form_class() -> type[_Base]:
 
 
 RetentionForm = _make_form_class()
+
+
+def _request_kinds() -> dict:
+    from praktijktest.retention.requests import REQUEST_KINDS
+
+    return REQUEST_KINDS
+
+
+def _decisions() -> dict:
+    from praktijktest.retention.requests import DECISIONS
+
+    return DECISIONS
+
+
+class RequestForm(FlaskForm):
+    kind = SelectField(_l("Kind of request"), choices=[SelectChoice(k, v) for k, v in _request_kinds().items()],
+                       validators=[InputRequired(_l("Choose the kind of request."))])
+    received_on = DateField(_l("Received on"), validators=[InputRequired(_l("Give the date of receipt."))])
+
+
+class DecisionForm(FlaskForm):
+    decision = SelectField(_l("Decision"), choices=[SelectChoice(k, v) for k, v in _decisions().items()],
+                           validators=[InputRequired(_l("Choose a decision."))])
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=4000)])
+    version = IntegerField(validators=[Optional()])
