@@ -26,6 +26,7 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "organisations.edit": ({"admin"}, True),
     "audit.index": ({"coordinator", "admin"}, False),
     "retention.periods": ({"coordinator"}, False),
+    "retention.processing_record": ({"coordinator"}, False),
     "data_requests.index": ({"coordinator"}, True),
     "data_requests.decide_request": ({"coordinator"}, True),
     "data_requests.export": ({"coordinator"}, True),

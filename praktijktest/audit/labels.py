@@ -18,6 +18,7 @@ from praktijktest.extensions import db
 
 ACTION_LABELS = {
     "retention.update": _l("Retention periods changed"),
+    "retention.processing_record": _l("Record of processing downloaded"),
     "retention.identities": _l("Identities replaced by codes after the retention period"),
     "retention.evidence": _l("Evidence files deleted after the retention period"),
     "retention.listings": _l("Ad snapshots deleted after the retention period"),

@@ -32,3 +32,16 @@ def periods():
             return redirect(url_for(".periods"))
     return render_template("retention/periods.html", form=form, kinds=KINDS, applied=APPLIED_KINDS,
                            periods=current)
+
+
+@bp.route("/record.pdf")
+@roles_required(Role.COORDINATOR)
+def processing_record():
+    from flask import Response, request
+
+    from praktijktest.retention.processing_record import render_processing_record
+
+    lang = "fr" if request.args.get("lang") == "fr" else "nl"
+    data = render_processing_record(current_user.organisation_id, current_user, lang)
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="record-of-processing-{lang}.pdf"'})
