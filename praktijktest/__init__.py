@@ -126,6 +126,11 @@ def _register_blueprints(app: Flask) -> None:
     from praktijktest.followup import views as followup
 
     app.register_blueprint(followup.bp)
+    from praktijktest.retention import request_views as data_requests
+    from praktijktest.retention import views as retention
+
+    app.register_blueprint(retention.bp)
+    app.register_blueprint(data_requests.bp)
 
 
 def _init_request_transaction(app: Flask) -> None:

@@ -94,7 +94,9 @@ def register_commands(app: Flask) -> None:
     from praktijktest.followup import cli as _followup_cli  # noqa: F401  (adds `reports dossier`)
     from praktijktest.maintenance import maintenance
     from praktijktest.results.cli import reports
+    from praktijktest.retention.cli import retention
     from praktijktest.targets.cli import targets
 
-    for command in (orgs, users, demo_command, targets, rounds, reports, evidence, fieldwork, maintenance):
+    for command in (orgs, users, demo_command, targets, rounds, reports, evidence, fieldwork, maintenance,
+                    retention):
         app.cli.add_command(command)

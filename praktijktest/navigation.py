@@ -31,6 +31,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("followup.index", _l("Follow-up"), (Role.COORDINATOR,)),
     NavItem("datasets.upload", _l("Import a round"), (Role.COORDINATOR,)),
     NavItem("audit.index", _l("Audit log"), (Role.COORDINATOR, Role.ADMIN)),
+    NavItem("retention.periods", _l("Retention"), (Role.COORDINATOR,)),
 ]
 
 

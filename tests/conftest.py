@@ -222,8 +222,17 @@ def make_round_objects(organisation) -> dict[str, int]:
                         target_id=target.id)
     db.session.add(case)
     db.session.flush()
+    from datetime import date
+
+    from praktijktest.retention.models import DataRequest
+
+    data_request = DataRequest(organisation_id=organisation.id, target_id=target.id, kind="access",
+                               received_on=date(2026, 11, 2), due_on=date(2026, 12, 2))
+    db.session.add(data_request)
+    db.session.flush()
     return {
         "case_id": case.id,
+        "request_id": data_request.id,
         "snapshot_id": snapshot.id,
         "chart": "rates",
         "organisation_id": organisation.id,

@@ -17,6 +17,15 @@ from sqlalchemy import select
 from praktijktest.extensions import db
 
 ACTION_LABELS = {
+    "retention.update": _l("Retention periods changed"),
+    "retention.processing_record": _l("Record of processing downloaded"),
+    "retention.identities": _l("Identities replaced by codes after the retention period"),
+    "retention.evidence": _l("Evidence files deleted after the retention period"),
+    "retention.listings": _l("Ad snapshots deleted after the retention period"),
+    "retention.notes": _l("Response notes cleared after the retention period"),
+    "data_request.create": _l("Request from a tested person recorded"),
+    "data_request.decide": _l("Decision on a request from a tested person recorded"),
+    "data_request.export": _l("Everything held about a target downloaded (access request)"),
     "login": _l("Logged in"),
     "login.failed": _l("Failed login attempt"),
     "user.create": _l("Account created"),
