@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, or_, select
 
 from praktijktest.extensions import db
-from praktijktest.fieldwork.models import Test
+from praktijktest.fieldwork.models import Application, Test
 from praktijktest.organisations.models import Municipality
 from praktijktest.rounds.models import Round, RoundTarget
 from praktijktest.targets.models import Target
@@ -83,7 +83,7 @@ class RoundHistory:
     stratum: str | None = None
     drawn_at: datetime | None = None
     test_count: int = 0
-    first_test_at: datetime | None = None
+    first_send_at: datetime | None = None  # the first application sent (or planned, before it is sent)
     statuses: dict[str, int] = field(default_factory=dict)
 
 
@@ -97,16 +97,21 @@ def target_history(target: Target) -> list[RoundHistory]:
     for membership, round_ in memberships:
         history[round_.id] = RoundHistory(round_, membership.stratum or "", membership.drawn_at)
     tests = db.session.execute(
-        select(Test.round_id, Test.status, func.count(), func.min(Test.created_at))
+        select(Test.round_id, Test.status, func.count())
         .where(Test.target_id == target.id).group_by(Test.round_id, Test.status)
     ).all()
+    first_sends = dict(db.session.execute(
+        select(Test.round_id, func.min(func.coalesce(Application.sent_at, Application.scheduled_at)))
+        .join(Application, Application.test_id == Test.id)
+        .where(Test.target_id == target.id).group_by(Test.round_id)
+    ).all())
     # Rounds where the target was tested without being drawn, loaded together rather than one by one.
     missing = {round_id for round_id, *_ in tests} - history.keys()
     for round_ in db.session.scalars(select(Round).where(Round.id.in_(missing))) if missing else ():
         history[round_.id] = RoundHistory(round_)
-    for round_id, status, count, first in tests:
+    for round_id, status, count in tests:
         entry = history[round_id]
         entry.test_count += count
         entry.statuses[status] = count
-        entry.first_test_at = min(filter(None, (entry.first_test_at, first)), default=None)
+        entry.first_send_at = first_sends.get(round_id)
     return sorted(history.values(), key=lambda h: (h.round.created_at, h.round.id), reverse=True)
