@@ -2,7 +2,7 @@
 
 The evidence level is a stable code, the figures behind it are in `facts`; the
 app translates the sentence from both (praktijktest/datasets/evidence_text.py).
-The English sentence here follows the same rules (../shared/WORDING.md): observed
+The English sentence here follows the same rules (WORDING.md, the project's wording guide): observed
 facts first, then what the figure means, one-sided, within this round's set of
 targets; a flag depends on the other targets and says so.
 """

@@ -10,60 +10,36 @@ SQLITE_BUSY_SNAPSHOT) when another connection wrote in between.
 from __future__ import annotations
 
 import http.cookiejar
-import os
 import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import make_server
 
 from praktijktest.demo import DEMO_PASSWORD, load_demo
 from praktijktest.extensions import db
 from tests.conftest import make_test_app
+from tests.live import QuietRequestHandler, own_database, recreate_schema
 
 CLIENTS = 8
 pytestmark = pytest.mark.slow
 ROUNDS_PER_CLIENT = 2
 
 
-class QuietRequestHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs) -> None:
-        pass
-
-
-def _own_database(tmp_dir: Path) -> tuple[str, str | None, str | None]:
-    """(URL for the app, admin URL, schema): a SQLite file, or a PostgreSQL schema of our own."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        return f"sqlite:///{tmp_dir / 'concurrency.sqlite'}", None, None
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    schema = f"concurrency_{worker}" if worker else "concurrency"
-    url = sa.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False), base, schema
-
-
-def _recreate_schema(admin_url: str, schema: str, *, create: bool = True) -> None:
-    engine = sa.create_engine(admin_url)
-    with engine.begin() as connection:
-        connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        if create:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    engine.dispose()
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp_dir = tmp_path_factory.mktemp("concurrency")
-    url, admin_url, schema = _own_database(tmp_dir)
+    url, admin_url, schema = own_database(tmp_dir, "concurrency")
     if admin_url:
-        _recreate_schema(admin_url, schema)
+        recreate_schema(admin_url, schema)
     app = make_test_app(url, tmp_dir, PROPAGATE_TEST_ERRORS=False)
     with app.app_context():
         upgrade()
@@ -83,7 +59,7 @@ def server(tmp_path_factory):
             db.session.remove()
             db.engine.dispose()
         if admin_url:
-            _recreate_schema(admin_url, schema, create=False)
+            recreate_schema(admin_url, schema, create=False)
 
 
 def _writing_pages() -> list[str]:

@@ -2,7 +2,7 @@
 
 `analysis/` has no Flask: it gives each target an `evidence_level` code and its
 figures in `evidence_facts` (docs/analysis-output.md). This module builds the
-translated sentence from those, in the terms of ../shared/WORDING.md: observed
+translated sentence from those, in the terms of the project's wording guide (WORDING.md): observed
 facts first, then what the figure means, one-sided, within this round's set of
 targets; a flag depends on the other targets and says so.
 """
@@ -43,7 +43,7 @@ def _counts(f: dict) -> str:
 
 
 def _nouns(market: str) -> dict:
-    """The tested party in the market's own words (../shared/WORDING.md)."""
+    """The tested party in the market's own words (WORDING.md, the project's wording guide)."""
     if market == "housing":
         return {"this": _("this landlord or agency"), "parties": _("landlords and agencies")}
     return {"this": _("this employer"), "parties": _("employers")}

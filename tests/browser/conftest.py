@@ -11,22 +11,21 @@ error, no server error, and no request to anything but the live server.
 """
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from flask_migrate import upgrade
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import make_server
 
 from praktijktest.demo import DEMO_PASSWORD, load_demo
 from praktijktest.extensions import db
 from tests.conftest import make_test_app
+from tests.live import QuietRequestHandler, own_database, recreate_schema
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -48,37 +47,14 @@ class LiveServer:
     app: Flask
 
 
-class QuietRequestHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs) -> None:
-        pass  # one line per request would drown the test output
-
-
-def _browser_database(tmp_dir: Path) -> tuple[str, str | None, str | None]:
-    """(URL for the app, admin URL, schema): a SQLite file, or a PostgreSQL schema of our own."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        return f"sqlite:///{tmp_dir / 'browser.sqlite'}", None, None
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    schema = f"browser_{worker}" if worker else "browser"
-    url = sa.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False), base, schema
-
-
-def _recreate_schema(admin_url: str, schema: str, *, create: bool = True) -> None:
-    engine = sa.create_engine(admin_url)
-    with engine.begin() as connection:
-        connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        if create:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory) -> Iterator[LiveServer]:
     tmp_dir = tmp_path_factory.mktemp("browser")
-    url, admin_url, schema = _browser_database(tmp_dir)
+    url, admin_url, schema = own_database(tmp_dir, "browser")
     if admin_url:
-        _recreate_schema(admin_url, schema)
+        recreate_schema(admin_url, schema)
     app = make_test_app(url, tmp_dir, WTF_CSRF_ENABLED=True, PROPAGATE_TEST_ERRORS=False)
     with app.app_context():
         upgrade()
@@ -97,7 +73,7 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
             db.session.remove()
             db.engine.dispose()
         if admin_url:
-            _recreate_schema(admin_url, schema, create=False)
+            recreate_schema(admin_url, schema, create=False)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The three published data sets of ../shared/validation, imported and analysed through the command line.
+"""The three published data sets of tests/data/validation, imported and analysed through the command line.
 
 Every figure of the README there is checked on the JSON of `rounds analyse`:
 the numbers were computed by others (the papers, the R package `callback`).
