@@ -6,19 +6,9 @@ import re
 import numpy as np
 from scipy.stats import binom
 
-from analysis import Applications, analyse_round
+from analysis import analyse_round
 from analysis.evidence import further_tests_sign
-
-FAV, AGST, BOTH, NONE = (True, False), (False, True), (True, True), (False, False)
-
-
-def _pairs(per_target: dict[str, list[tuple[bool, bool]]]) -> Applications:
-    rows = []
-    for target, tests in per_target.items():
-        for i, (ref, grp) in enumerate(tests):
-            rows.append({"test_id": f"{target}-{i}", "target": target, "group": "ref", "positive": ref})
-            rows.append({"test_id": f"{target}-{i}", "target": target, "group": "grp", "positive": grp})
-    return Applications.from_records(rows)
+from tests.analysis.pairs import AGST, BOTH, FAV, NONE, _pairs  # noqa: F401
 
 
 def _round(**extra):
