@@ -64,6 +64,20 @@ def _secret_key(instance_path: Path, is_production: bool) -> str:
     return key_file.read_text().strip()
 
 
+def _seal_files(is_production: bool) -> dict:
+    """The dossier seal's key and certificate (followup/seal.py); production refuses to start without both."""
+    key, cert = os.environ.get("DOSSIER_SEAL_KEY_FILE") or None, os.environ.get("DOSSIER_SEAL_CERT_FILE") or None
+    if is_production:
+        if not (key and cert):
+            raise ConfigError("DOSSIER_SEAL_KEY_FILE and DOSSIER_SEAL_CERT_FILE must be set when "
+                              "PRAKTIJKTEST_ENV=production: dossiers are sealed with that key (docs/deployment.md).")
+        for path in (key, cert):
+            if not Path(path).is_file():
+                raise ConfigError(f"The dossier seal file {path} does not exist or is not a file.")
+    return {"DOSSIER_SEAL_KEY_FILE": key, "DOSSIER_SEAL_CERT_FILE": cert,
+            "DOSSIER_SEAL_KEY_PASSPHRASE": os.environ.get("DOSSIER_SEAL_KEY_PASSPHRASE") or None}
+
+
 def load_config(instance_path: Path) -> dict:
     """Build the Flask configuration from the environment."""
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -85,6 +99,8 @@ def load_config(instance_path: Path) -> dict:
         "SECRET_KEY": _secret_key(instance_path, is_production),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "EVIDENCE_DIR": os.environ.get("EVIDENCE_DIR") or str(instance_path / "evidence"),
+        # Unset in development: a key and self-signed certificate are made in instance/seal/ on first use.
+        **_seal_files(is_production),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", is_production),

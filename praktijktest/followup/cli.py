@@ -37,17 +37,23 @@ def dossier_command(round_id: int, target_code: str, output: Path, lang: str) ->
 
 @reports.command("verify")
 @click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def verify_command(pdf: Path) -> None:
-    """Re-hash every evidence file embedded in a dossier PDF; exit 1 naming each mismatch."""
+@click.option("--cert", "cert_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The seal certificate (PEM) to check against; default: the configured one.")
+def verify_command(pdf: Path, cert_file: Path | None) -> None:
+    """Check a dossier's seal and re-hash every embedded evidence file; exit 1 naming each failure."""
     from praktijktest.followup.dossier import verify_dossier
+    from praktijktest.followup.seal import SealError, load_certificate
 
     try:
-        problems = verify_dossier(pdf.read_bytes())
-    except Exception as error:  # noqa: BLE001  (a damaged file is a failed check, reported as such)
-        click.echo(f"Error: {pdf} cannot be read as a PDF: {error}", err=True)
-        sys.exit(1)
+        certificate = load_certificate(cert_file) if cert_file else None
+        problems = verify_dossier(pdf.read_bytes(), certificate)
+    except (SealError, OSError, ValueError) as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)
     for problem in problems:
-        click.echo(f"Mismatch: {problem}", err=True)
+        click.echo(f"FAILED {problem}", err=True)
     if problems:
+        click.echo(f"{pdf}: {len(problems)} check(s) failed.", err=True)
         sys.exit(1)
-    click.echo(f"{pdf}: every embedded evidence file matches its SHA-256 hash.")
+    click.echo(f"{pdf}: the seal holds (intact, covers the whole file, no later change, made with the dossier "
+               "seal's certificate) and every embedded evidence file matches the SHA-256 hash printed in it.")

@@ -1,12 +1,15 @@
 """The confidential dossier of one target in one round: a PDF for a lawyer, Unia or the target itself.
 
 Built from the round's latest analysis snapshot (cited by its hash) and the
-fieldwork rows; it names only this target. Coordinators only; every
+fieldwork rows; it names only this target. A tagged PDF/A-3 that carries the
+evidence files, sealed with a PAdES signature (seal.py). Coordinators only; every
 generation is audited. The wording follows WORDING.md: facts that can support
 a presumption of unequal treatment (art. 28 of the act of 10 May 2007), never
 a finding of discrimination.
 """
 from __future__ import annotations
+
+import io
 
 from flask import current_app
 from flask_babel import force_locale
@@ -19,7 +22,7 @@ from praktijktest.followup.history import tests_of_target
 from praktijktest.followup.models import FollowUpCase
 from praktijktest.followup.services import target_entry
 from praktijktest.i18n import format_when
-from praktijktest.reports.round_report import LOCALES, PDF_OPTIONS
+from praktijktest.reports.round_report import LOCALES
 from praktijktest.results.snapshots import latest_snapshot
 from praktijktest.rounds.models import Round
 from praktijktest.targets.models import Target
@@ -64,8 +67,13 @@ def attachment_name(file) -> str:
 
 
 def _attachments(evidence: list) -> tuple[list, set[int]]:
-    """WeasyPrint attachments of the evidence files whose stored bytes still match their hash."""
-    from io import BytesIO
+    """WeasyPrint attachments of the evidence files whose stored bytes still match their hash.
+
+    Each goes in as a `data:` URL, so that the embedded file carries the evidence file's own media type
+    (PDF/A-3 requires one; a name such as `<hash>.audio` would give none), with the PDF/A-3 relationship
+    "Source": the material the dossier's text is drawn from.
+    """
+    import base64
 
     from weasyprint import Attachment
 
@@ -80,14 +88,20 @@ def _attachments(evidence: list) -> tuple[list, set[int]]:
         if data is None or evidence_store.sha256_of(data) != file.sha256:
             missing.add(file.id)  # said in the dossier: a file that is gone or changed is never attached
             continue
-        attachments.append(Attachment(file_obj=BytesIO(data), name=attachment_name(file), description=file.sha256))
+        url = f"data:{file.media_type or 'application/octet-stream'};base64,{base64.b64encode(data).decode()}"
+        attachments.append(Attachment(url=url, name=attachment_name(file), description=file.sha256,
+                                      relationship="Source"))
     return attachments, missing
 
 
-def render_dossier(round_: Round, code: str, user=None, lang: str = "nl") -> bytes:
-    """The dossier's PDF bytes, the evidence files embedded; no audit (see generate_dossier)."""
-    from praktijktest.reports.pdf import render_pdf
+# PDF/A-3 level A: archivable, tagged (structure tree, language, alternative texts), and the only PDF/A part
+# that may embed files other than PDF/A (ISO 19005-3, 6.8). WeasyPrint's PDF/A-1 and -2 variants drop the
+# .eml, audio and image evidence files; its PDF/UA-1 variant keeps them but is no archive format.
+DOSSIER_PDF_OPTIONS = {"pdf_variant": "pdf/a-3a"}
 
+
+def render_unsealed(round_: Round, code: str, user=None, lang: str = "nl") -> bytes:
+    """The dossier's PDF/A-3 bytes with the evidence files embedded, before the seal; no audit."""
     target = _target(round_, code)
     locale = LOCALES.get(lang, LOCALES["nl"])
     with force_locale(locale):
@@ -95,14 +109,36 @@ def render_dossier(round_: Round, code: str, user=None, lang: str = "nl") -> byt
         attachments, missing = _attachments(context["evidence"])
         html = current_app.jinja_env.get_template("reports/dossier.html").render(
             current_locale=locale, missing=missing, **context)
-    return render_pdf(html, attachments=attachments, **PDF_OPTIONS)
+    return _render_pdf_a(html, attachments)
 
 
-def verify_dossier(data: bytes) -> list[str]:
-    """Problems found in a dossier PDF: an embedded file whose bytes do not match the hash it is filed under
-    and printed with; an empty list when every file matches. (No seal yet: text changes go unnoticed.)"""
+def _render_pdf_a(html: str, attachments: list) -> bytes:
+    """WeasyPrint's PDF/A output. WeasyPrint 70 opens its sRGB output-intent profile and never closes the
+    file; the file is closed here, when the rendering's objects are collected, without a ResourceWarning."""
+    import gc
+    import warnings
+
+    from praktijktest.reports.pdf import render_pdf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        data = render_pdf(html, attachments=attachments, **DOSSIER_PDF_OPTIONS)
+        gc.collect()
+    return data
+
+
+def render_dossier(round_: Round, code: str, user=None, lang: str = "nl") -> bytes:
+    """The sealed dossier: the PDF/A-3 rendering with a PAdES seal over the whole file; no audit."""
+    from praktijktest.followup.seal import seal_pdf
+
+    return seal_pdf(render_unsealed(round_, code, user, lang),
+                    reason=f"praktijktest dossier of {code} in round {round_.id}")
+
+
+def check_attachments(data: bytes) -> list[str]:
+    """Problems with the embedded evidence files: a file whose bytes do not match the hash it is filed under,
+    or whose hash the dossier's text does not print; an empty list when every file matches."""
     import hashlib
-    import io
     import re
 
     from pypdf import PdfReader
@@ -117,6 +153,19 @@ def verify_dossier(data: bytes) -> list[str]:
         for content in contents:
             if hashlib.sha256(content).hexdigest() != expected:
                 problems.append(f"{name}: the embedded bytes do not match their SHA-256 hash")
+    return problems
+
+
+def verify_dossier(data: bytes, certificate=None) -> list[str]:
+    """Everything wrong with a dossier PDF, in words: its seal (followup/seal.py) and its evidence files.
+    An empty list when the seal holds and every embedded file matches the hash printed in the dossier."""
+    from praktijktest.followup.seal import check_seal
+
+    problems = [f"seal: {problem}" for problem in check_seal(data, certificate)]
+    try:
+        problems += check_attachments(data)
+    except Exception as error:  # noqa: BLE001  (a file pypdf cannot read is a failed check, said as such)
+        problems.append(f"evidence files: the PDF cannot be read ({type(error).__name__}: {error})")
     return problems
 
 

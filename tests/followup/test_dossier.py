@@ -104,4 +104,5 @@ def test_evidence_files_are_embedded_and_verify_detects_a_change(db, app, flagge
         writer.write(handle)
     result = runner.invoke(args=["reports", "verify", str(tampered)])
     assert result.exit_code == 1 and name in result.output
+    assert "embedded bytes do not match" in result.output
     assert hashlib.sha256(b"changed evidence").hexdigest() != name.split(".")[0]

@@ -7,6 +7,28 @@ from praktijktest import create_app
 from praktijktest.config import ConfigError, load_config
 
 
+@pytest.fixture(autouse=True)
+def seal_files(tmp_path, monkeypatch):
+    """Production needs the dossier seal's key and certificate files; these tests are about other settings."""
+    key, cert = tmp_path / "seal-key.pem", tmp_path / "seal-cert.pem"
+    key.write_text("key"), cert.write_text("cert")
+    monkeypatch.setenv("DOSSIER_SEAL_KEY_FILE", str(key))
+    monkeypatch.setenv("DOSSIER_SEAL_CERT_FILE", str(cert))
+    return key, cert
+
+
+@pytest.mark.parametrize("missing", ["DOSSIER_SEAL_KEY_FILE", "DOSSIER_SEAL_CERT_FILE"])
+def test_production_refuses_to_start_without_the_dossier_seal(tmp_path, monkeypatch, missing):
+    monkeypatch.setenv("PRAKTIJKTEST_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "0123456789abcdef" * 3)
+    monkeypatch.delenv(missing)
+    with pytest.raises(ConfigError, match=missing):
+        load_config(tmp_path)
+    monkeypatch.setenv(missing, str(tmp_path / "absent.pem"))
+    with pytest.raises(ConfigError, match="absent.pem"):
+        load_config(tmp_path)
+
+
 def test_production_refuses_to_start_without_secret_key(tmp_path, monkeypatch):
     monkeypatch.setenv("PRAKTIJKTEST_ENV", "production")
     monkeypatch.delenv("SECRET_KEY", raising=False)
