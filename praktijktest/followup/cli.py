@@ -35,6 +35,69 @@ def dossier_command(round_id: int, target_code: str, output: Path, lang: str) ->
     click.echo(f"Wrote the dossier of {target_code} in round {round_id} to {output} ({len(data)} bytes).")
 
 
+def dossier_file_name(round_id: int, code: str) -> str:
+    from praktijktest.file_names import _safe
+
+    return _safe(f"dossier-{round_id}-{code}", "pdf")
+
+
+def _progress(total: int, description: str):
+    """tqdm on a terminal; nothing in logs and pipes (tqdm's `disable=None` checks for a terminal)."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=" dossiers", desc=description, file=sys.stderr, disable=None)
+
+
+@reports.command("dossiers")
+@click.argument("round_id", type=int)
+@click.option("--output-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The folder to write the dossiers in (made if missing).")
+@click.option("--lang", type=click.Choice(["nl", "fr", "en"]), default="nl", show_default=True)
+def dossiers_command(round_id: int, output_dir: Path, lang: str) -> None:
+    """Write the sealed dossier of every target flagged in ROUND_ID's latest analysis (each audited).
+
+    Bulk generation runs here, not in a web request: a round with many flags takes longer than a worker may
+    be blocked. Each dossier's audit event is committed as soon as its file is written.
+    """
+    from praktijktest.followup.dossier import DossierError, generate_dossier
+    from praktijktest.followup.services import flagged_codes
+    from praktijktest.results.snapshots import latest_snapshot
+    from praktijktest.rounds.models import Round
+
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        click.echo(f"Error: there is no round {round_id}", err=True)
+        sys.exit(2)
+    snapshot = latest_snapshot(round_)
+    if snapshot is None:
+        click.echo(f"Error: round {round_id} has not been analysed yet", err=True)
+        sys.exit(2)
+    if round_.is_awareness_only:
+        click.echo(f"Error: round {round_id} was planned for awareness only: its flags allow the awareness "
+                   "letter, not a dossier against a single party", err=True)
+        sys.exit(2)
+    codes = flagged_codes(snapshot)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    failed = []
+    with _progress(len(codes), f"Dossiers of round {round_id}") as bar:
+        for code in codes:
+            try:
+                data = generate_dossier(round_, code, None, lang)
+            except DossierError as error:
+                db.session.rollback()
+                failed.append(f"{code}: {error}")
+            else:
+                (output_dir / dossier_file_name(round_id, code)).write_bytes(data)
+                db.session.commit()
+            bar.update(1)
+    for line in failed:
+        click.echo(f"Error: {line}", err=True)
+    click.echo(f"Wrote {len(codes) - len(failed)} of {len(codes)} sealed dossiers of round {round_id} "
+               f"(snapshot {snapshot.sha256[:12]}) to {output_dir}.")
+    if failed:
+        sys.exit(1)
+
+
 @reports.command("verify")
 @click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--cert", "cert_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),

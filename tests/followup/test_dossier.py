@@ -106,3 +106,28 @@ def test_evidence_files_are_embedded_and_verify_detects_a_change(db, app, flagge
     assert result.exit_code == 1 and name in result.output
     assert "embedded bytes do not match" in result.output
     assert hashlib.sha256(b"changed evidence").hexdigest() != name.split(".")[0]
+
+
+def test_dossiers_writes_one_sealed_dossier_per_flagged_target(db, app, flagged_round, tmp_path):
+    """Only the flagged target gets a dossier; each file verifies and each generation is audited."""
+    round_, snapshot, targets = flagged_round()
+    out = tmp_path / "dossiers"
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["reports", "dossiers", str(round_.id), "--output-dir", str(out)])
+    assert result.exit_code == 0, result.output
+    files = sorted(out.iterdir())
+    assert len(files) == 1 and targets[0].code.lower() in files[0].name
+    assert targets[0].code in pdf_text(files[0].read_bytes())
+    assert runner.invoke(args=["reports", "verify", str(files[0])]).exit_code == 0
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "followup.dossier")).all()
+    assert len(events) == 1
+    assert runner.invoke(args=["reports", "dossiers", "999999", "--output-dir", str(out)]).exit_code == 2
+
+
+def test_dossiers_refuses_an_awareness_only_round(db, app, flagged_round, tmp_path):
+    round_, _, _ = flagged_round()
+    round_.is_awareness_only = True
+    db.session.flush()
+    result = app.test_cli_runner().invoke(args=["reports", "dossiers", str(round_.id), "--output-dir",
+                                                str(tmp_path / "d")])
+    assert result.exit_code == 2 and "awareness" in result.output
