@@ -97,7 +97,10 @@ def _attachments(evidence: list) -> tuple[list, set[int]]:
 # PDF/A-3 level A: archivable, tagged (structure tree, language, alternative texts), and the only PDF/A part
 # that may embed files other than PDF/A (ISO 19005-3, 6.8). WeasyPrint's PDF/A-1 and -2 variants drop the
 # .eml, audio and image evidence files; its PDF/UA-1 variant keeps them but is no archive format.
-DOSSIER_PDF_OPTIONS = {"pdf_variant": "pdf/a-3a"}
+# Streams are stored uncompressed: the evidence files are mostly screenshots and recordings, compressed
+# already, and deflating them again took a third of the rendering time for 4 % of the file's size
+# (benchmarks/bench_dossier.py: 5.77 MB compressed, 6.01 MB not).
+DOSSIER_PDF_OPTIONS = {"pdf_variant": "pdf/a-3a", "uncompressed_pdf": True}
 
 
 def render_unsealed(round_: Round, code: str, user=None, lang: str = "nl") -> bytes:
@@ -113,18 +116,12 @@ def render_unsealed(round_: Round, code: str, user=None, lang: str = "nl") -> by
 
 
 def _render_pdf_a(html: str, attachments: list) -> bytes:
-    """WeasyPrint's PDF/A output. WeasyPrint 70 opens its sRGB output-intent profile and never closes the
-    file; the file is closed here, when the rendering's objects are collected, without a ResourceWarning."""
-    import gc
-    import warnings
-
+    # WeasyPrint 70 opens its sRGB output-intent profile for PDF/A and never closes it; the garbage collector
+    # closes it later (a ResourceWarning, silent outside the tests; pyproject.toml says why the tests ignore
+    # it). Collecting here instead cost 0.4 s per dossier.
     from praktijktest.reports.pdf import render_pdf
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        data = render_pdf(html, attachments=attachments, **DOSSIER_PDF_OPTIONS)
-        gc.collect()
-    return data
+    return render_pdf(html, attachments=attachments, **DOSSIER_PDF_OPTIONS)
 
 
 def render_dossier(round_: Round, code: str, user=None, lang: str = "nl") -> bytes:
