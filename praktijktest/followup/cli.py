@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -120,3 +121,74 @@ def verify_command(pdf: Path, cert_file: Path | None) -> None:
         sys.exit(1)
     click.echo(f"{pdf}: the seal holds (intact, covers the whole file, no later change, made with the dossier "
                "seal's certificate) and every embedded evidence file matches the SHA-256 hash printed in it.")
+
+
+@reports.command("letters")
+@click.argument("round_id", type=int)
+@click.option("--kind", type=click.Choice(["awareness", "dialogue"]), default="awareness", show_default=True,
+              help="awareness: every tested party of the round; dialogue: the party of every case of the round.")
+@click.option("--lang", type=click.Choice(["nl", "fr"]), default="nl", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="One PDF with every letter.")
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), help="One PDF per party.")
+@click.option("--sent-on", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Also record the letters as sent on this day (YYYY-MM-DD).")
+def letters_command(round_id: int, kind: str, lang: str, output: Path | None, output_dir: Path | None,
+                    sent_on) -> None:
+    """Write the follow-up letters of ROUND_ID as one PDF (--output) or one per party (--output-dir); audited."""
+    from sqlalchemy import select
+
+    from praktijktest.followup.letters import (
+        LetterError,
+        audit_generation,
+        awareness_letters,
+        dialogue_letter,
+        letters_pdf,
+        record_sent,
+    )
+    from praktijktest.followup.models import FollowUpCase
+    from praktijktest.rounds.materials import TemplateProblem
+    from praktijktest.rounds.models import Round
+
+    if (output is None) == (output_dir is None):
+        click.echo("Error: give either --output FILE.pdf or --output-dir DIR", err=True)
+        sys.exit(2)
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        click.echo(f"Error: there is no round {round_id}", err=True)
+        sys.exit(2)
+    try:
+        if kind == "awareness":
+            letters, cases = awareness_letters(round_, lang), [None]
+        else:
+            cases = list(db.session.scalars(select(FollowUpCase).where(FollowUpCase.round_id == round_id)
+                                            .order_by(FollowUpCase.id)))
+            if not cases:
+                raise LetterError(f"round {round_id} has no follow-up case")
+            letters = [dialogue_letter(case, lang) for case in cases]
+        if sent_on and sent_on.date() > date.today():
+            raise LetterError("the date cannot be in the future")
+    except (LetterError, TemplateProblem) as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)
+    if output is not None:
+        output.write_bytes(letters_pdf(round_, letters))
+    else:
+        from praktijktest.file_names import _safe
+
+        output_dir.mkdir(parents=True, exist_ok=True)
+        with _progress(len(letters), f"Letters of round {round_id}") as bar:
+            for letter in letters:
+                path = output_dir / _safe(f"{kind}-{round_id}-{letter.target.code}-{lang}", "pdf")
+                path.write_bytes(letters_pdf(round_, [letter]))
+                bar.update(1)
+    audit_generation(round_, kind, letters)
+    if sent_on:
+        if kind == "awareness":
+            record_sent(round_, letters, kind, sent_on.date())
+        else:
+            for case, letter in zip(cases, letters, strict=True):
+                record_sent(round_, [letter], kind, sent_on.date(), case=case)
+    db.session.commit()
+    where = output if output is not None else output_dir
+    recorded = f", recorded as sent on {sent_on.date().isoformat()}" if sent_on else ""
+    click.echo(f"Wrote {len(letters)} {kind} letter(s) of round {round_id} ({lang}) to {where}{recorded}.")
