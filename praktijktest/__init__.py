@@ -126,6 +126,9 @@ def _register_blueprints(app: Flask) -> None:
     from praktijktest.followup import views as followup
 
     app.register_blueprint(followup.bp)
+    from praktijktest.followup import letter_views as followup_letters
+
+    app.register_blueprint(followup_letters.bp)
     from praktijktest.retention import request_views as data_requests
     from praktijktest.retention import views as retention
 

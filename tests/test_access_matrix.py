@@ -109,6 +109,11 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "followup.step": ({"coordinator"}, True),
     "followup.dossier": ({"coordinator"}, True),
     "followup.retest": ({"coordinator"}, True),
+    "followup_letters.dialogue": ({"coordinator"}, True),
+    "followup_letters.dialogue_sent": ({"coordinator"}, True),
+    "followup_letters.awareness": ({"coordinator"}, True),
+    "followup_letters.awareness_sent": ({"coordinator"}, True),
+    "followup_letters.wording": ({"coordinator"}, True),
 }
 PUBLIC = {"accounts.login", "core.language", "static"}
 # GET routes that answer an allowed user with a redirect rather than a page, and why:

@@ -131,3 +131,39 @@ def test_cli_writes_one_file_per_party_or_one_combined_and_records_sending(db, a
     assert runner.invoke(args=["reports", "letters", str(round_.id)]).exit_code == 2  # no output given
     assert runner.invoke(args=["reports", "letters", str(round_.id), "--kind", "dialogue", "--output",
                                str(tmp_path / "d.pdf")]).exit_code == 2  # no case yet
+
+
+def test_case_page_downloads_the_invitation_and_records_it_as_sent(db, client, login_as, org, flagged_round):
+    round_, snapshot, targets = flagged_round(organisation=org)
+    case = open_case(snapshot, targets[0].code)
+    login_as("coordinator", org)
+    page = client.get(f"/follow-up/{case.id}")
+    assert page.status_code == 200 and b"letters/dialogue" in page.data
+    response = client.get(f"/follow-up/{case.id}/letters/dialogue?lang=fr")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    text = flat("".join(page_texts(response.data)))
+    assert flat(targets[0].name) in text and all(flat(t.name) not in text for t in targets[1:])
+    future = (date.today() + timedelta(days=2)).isoformat()
+    client.post(f"/follow-up/{case.id}/letters/dialogue/sent", data={"letter-language": "nl", "letter-sent_on": future})
+    db.session.refresh(case)
+    assert case.state == "flagged"  # refused: nothing recorded
+    client.post(f"/follow-up/{case.id}/letters/dialogue/sent",
+                data={"letter-language": "nl", "letter-sent_on": date.today().isoformat()})
+    db.session.refresh(case)
+    assert case.state == "dialogue"
+    assert b"Letters sent" in client.get(f"/follow-up/{case.id}").data
+
+
+def test_wording_page_saves_a_round_wording_and_refuses_a_forbidden_one(db, client, login_as, org, flagged_round):
+    round_, _, targets = flagged_round(organisation=org)
+    login_as("coordinator", org)
+    url = f"/follow-up/rounds/{round_.id}/letters?kind=awareness&lang=nl"
+    assert client.get(url).status_code == 200
+    bad = client.post(url, data={"subject": "x", "body": "{{ target.__class__ }}", "version": "x"})
+    assert bad.status_code == 200 and b"field-error" in bad.data
+    assert awareness_letters(round_, "nl")[0].subject != "x"
+    ok = client.post(url, data={"subject": "Onze brief", "body": "Beste {{ target.name }}", "version": ""})
+    assert ok.status_code == 302
+    assert awareness_letters(round_, "nl")[0].subject == "Onze brief"
+    pdf = client.get(f"/follow-up/rounds/{round_.id}/letters/awareness?lang=nl")
+    assert pdf.status_code == 200 and len(page_texts(pdf.data)) == len(targets)
