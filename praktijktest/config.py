@@ -64,6 +64,12 @@ def _secret_key(instance_path: Path, is_production: bool) -> str:
     return key_file.read_text().strip()
 
 
+def mailbox_settings() -> dict:
+    from praktijktest.mailboxes.secrets import from_environment
+
+    return from_environment()
+
+
 def load_config(instance_path: Path) -> dict:
     """Build the Flask configuration from the environment."""
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -116,4 +122,6 @@ def load_config(instance_path: Path) -> dict:
         # argon2id cost; tests lower it to keep hashing cheap.
         "PASSWORD_HASH_TIME_COST": int(os.environ.get("PASSWORD_HASH_TIME_COST", 3)),
         "PASSWORD_HASH_MEMORY_KIB": int(os.environ.get("PASSWORD_HASH_MEMORY_KIB", 65536)),
+        # Profile mailboxes (mailboxes/secrets.py): where passwords are read, the CA, limits.
+        **mailbox_settings(),
     }

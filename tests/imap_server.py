@@ -76,7 +76,9 @@ class Dovecot:
             os.chmod(path, 0o755)
         os.chown(mail, mail_owner.pw_uid, mail_owner.pw_gid)
         os.chmod(key, 0o644)  # the config reads it as root (or as us); the folder is ours
-        (self.folder / "passwd").write_text("")
+        # One passwd-file per user, written once: Dovecot notices a rewritten file only by its
+        # modification time and size, which two quick writes of the same length do not change.
+        (self.folder / "users").mkdir()
         config = self.folder / "dovecot.conf"
         config.write_text(f"""
 base_dir = {self.folder}/run
@@ -101,7 +103,7 @@ mail_uid = {mail_owner.pw_uid}
 mail_gid = {mail_owner.pw_gid}
 passdb {{
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u {self.folder}/passwd
+  args = scheme=PLAIN username_format=%u {self.folder}/users/%u
 }}
 userdb {{
   driver = static
@@ -162,9 +164,11 @@ service stats {{
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def add_user(self, user: str, password: str) -> None:
-        """A mailbox `user` with `password` (plain in the test's own passwd-file)."""
+        """A mailbox `user` with `password` (plain, in the test's own passwd-file)."""
+        if user in self.users:
+            raise ValueError(f"{user} exists already")
         self.users[user] = password
-        (self.folder / "passwd").write_text("".join(f"{u}:{{PLAIN}}{p}::::::\n" for u, p in self.users.items()))
+        (self.folder / "users" / user).write_text(f"{user}:{{PLAIN}}{password}::::::\n")
 
     def client_context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(self.ca_file))
@@ -181,6 +185,8 @@ service stats {{
         """The flags of every message in `user`'s folder (to check that reading changed nothing)."""
         with imaplib.IMAP4_SSL(self.host, self.tls_port, ssl_context=self.client_context(), timeout=10) as imap:
             imap.login(user, self.users[user])
-            imap.select(folder, readonly=True)
+            _status, count = imap.select(folder, readonly=True)
+            if int(count[0]) == 0:
+                return []
             _status, data = imap.fetch("1:*", "(FLAGS)")
             return [item for item in data if item]

@@ -19,12 +19,6 @@ def test_a_delivered_message_is_read_back_over_starttls(dovecot, mailbox_user):
     assert b"Uitnodiging" in data[0][1]
 
 
-def test_the_server_refuses_plain_text_login(dovecot, mailbox_user):
-    user, password = mailbox_user
-    with imaplib.IMAP4(dovecot.host, dovecot.port, timeout=10) as imap, pytest.raises(imaplib.IMAP4.error):
-        imap.login(user, password)
-
-
 def test_a_client_without_the_test_ca_refuses_the_certificate(dovecot):
     with pytest.raises(ssl.SSLCertVerificationError):
         imaplib.IMAP4_SSL(dovecot.host, dovecot.tls_port, ssl_context=ssl.create_default_context(), timeout=10)
