@@ -50,6 +50,7 @@ class Attachment:
 @dataclass
 class ReadMessage:
     message_id: str | None
+    from_header: str  # as written ("Verhuurder <verhuur@firm.be>"), as fieldwork keeps it
     from_address: str
     reply_to: str
     to: str
@@ -65,7 +66,7 @@ class ReadMessage:
 
     def display_headers(self) -> dict:
         """The three headers fieldwork keeps for an .eml evidence file."""
-        found = {"from": self.from_address, "date": self.date_header, "subject": self.subject}
+        found = {"from": self.from_header, "date": self.date_header, "subject": self.subject}
         return {key: value for key, value in found.items() if value}
 
 
@@ -83,7 +84,7 @@ def read_message(data: bytes) -> ReadMessage:
     sent_at, offset = parse_date(date_header)
     text, has_html, attachments = _walk(message, problems)
     return ReadMessage(
-        message_id=first_message_id(header(message, "Message-ID")),
+        message_id=first_message_id(header(message, "Message-ID")), from_header=header(message, "From"),
         from_address=address(message, "From"), reply_to=address(message, "Reply-To"),
         to=header(message, "To"), subject=header(message, "Subject"), date_header=date_header,
         sent_at=sent_at, utc_offset_minutes=offset,
