@@ -152,3 +152,16 @@ def test_a_coordinator_assigns_an_unmatched_message_or_sets_it_aside(two_sent, d
     assert spam.status == "dismissed"
     with pytest.raises(MailError):
         assign_message(spam, first.id, coordinator, spam.version)
+
+
+def test_learned_senders_follow_a_merged_target(db, org):
+    from praktijktest.targets.services import create_target, merge_targets
+
+    keep, duplicate = create_target(org.id, "Immo Zuid"), create_target(org.id, "Immo Zuid bv")
+    db.session.add_all([TargetMailSender(target_id=keep.id, value="@immo-zuid.example"),
+                        TargetMailSender(target_id=duplicate.id, value="@immo-zuid.example"),
+                        TargetMailSender(target_id=duplicate.id, value="verhuur@immo-zuid.example")])
+    db.session.flush()
+    merge_targets(keep, duplicate)
+    values = sorted(db.session.scalars(select(TargetMailSender.value).where(TargetMailSender.target_id == keep.id)))
+    assert values == ["@immo-zuid.example", "verhuur@immo-zuid.example"]
