@@ -154,7 +154,8 @@ def test_a_coordinator_assigns_an_unmatched_message_or_sets_it_aside(two_sent, d
         assign_message(spam, first.id, coordinator, spam.version)
 
 
-def test_learned_senders_follow_a_merged_target(db, org):
+def test_learned_senders_follow_a_merged_target_and_are_in_the_access_export(db, org, make_user):
+    from praktijktest.retention.requests import access_export
     from praktijktest.targets.services import create_target, merge_targets
 
     keep, duplicate = create_target(org.id, "Immo Zuid"), create_target(org.id, "Immo Zuid bv")
@@ -165,3 +166,4 @@ def test_learned_senders_follow_a_merged_target(db, org):
     merge_targets(keep, duplicate)
     values = sorted(db.session.scalars(select(TargetMailSender.value).where(TargetMailSender.target_id == keep.id)))
     assert values == ["@immo-zuid.example", "verhuur@immo-zuid.example"]
+    assert access_export(keep, make_user("coordinator", org))["mail_senders"] == values
