@@ -21,7 +21,8 @@ import re
 import ssl
 from dataclasses import dataclass, field
 
-from flask import current_app
+from flask import current_app, has_request_context
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
@@ -60,7 +61,18 @@ def rounds_in_fieldwork(round_ids: list[int] | None = None) -> list[Round]:
 
 
 def fetch_mail(round_ids: list[int] | None = None) -> list[MailboxResult]:
-    """Fetch every profile mailbox of the rounds in fieldwork (or of those named); one result per mailbox."""
+    """Fetch every profile mailbox of the rounds in fieldwork (or of those named); one result per mailbox.
+
+    Outside a request (the CLI, the button's thread) the errors kept on the mailboxes are written in
+    the interface's default language, as the coordinators read them there.
+    """
+    if has_request_context():
+        return _fetch_rounds(round_ids)
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "nl_BE")):
+        return _fetch_rounds(round_ids)
+
+
+def _fetch_rounds(round_ids: list[int] | None) -> list[MailboxResult]:
     results = []
     for round_ in rounds_in_fieldwork(round_ids):
         after = after_fetch(round_.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from praktijktest import evidence_store
@@ -14,6 +15,12 @@ from praktijktest.mailboxes.models import AfterFetch, MailMessage, RoundMail
 from praktijktest.rounds.models import Profile
 from praktijktest.timeutil import utcnow
 from tests.mail.conftest import message, sent_applications
+
+
+@pytest.fixture(autouse=True)
+def errors_in_english(app, monkeypatch):
+    """Fetching outside a request writes errors in the default language: English here, as the assertions."""
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "en")
 
 
 def profile_named(round_, name) -> Profile:
