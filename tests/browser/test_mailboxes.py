@@ -77,7 +77,7 @@ def test_a_delivered_reply_is_confirmed_by_the_tester_and_its_eml_verifies(open_
     coordinator.goto(f"/rounds/{target['round_id']}/mail")
     assert axe_violations(coordinator) == []
     submit(coordinator, "form[action$='/mail/fetch'] button[type=submit]")
-    assert "1 new messages" in coordinator.content()
+    assert "1 new messages" in coordinator.content() or "1 nieuwe berichten" in coordinator.content()
 
     tester = open_page("tester", **PHONE_OPTIONS)
     tester.goto("/fieldwork/")
@@ -104,3 +104,21 @@ def test_a_delivered_reply_is_confirmed_by_the_tester_and_its_eml_verifies(open_
         db.session.remove()
     result = live_server.app.test_cli_runner().invoke(args=["evidence", "verify"])
     assert result.exit_code == 0 and " 0 mismatched, 0 missing" in result.output
+
+
+def test_the_mailbox_form_is_accessible_with_and_without_errors(open_page, live_server):
+    from praktijktest.rounds.models import Profile, Round, RoundStatus
+
+    with live_server.app.app_context():
+        profile = db.session.scalars(select(Profile).join(Round, Profile.round_id == Round.id)
+                                     .where(Round.status == RoundStatus.FIELDWORK).order_by(Profile.id)).first()
+        url = f"/rounds/{profile.round_id}/profiles/{profile.id}/mailbox"
+        db.session.remove()
+    page = open_page("coordinator", viewport={"width": 390, "height": 844})
+    page.goto(url)
+    assert page.locator("input[type=password]").count() == 0
+    assert overflow(page) <= 0 and axe_violations(page) == []
+    page.fill("#host", "")
+    submit(page, "main form button[type=submit]")
+    assert page.locator(".error-summary").count() >= 1
+    assert overflow(page) <= 0 and axe_violations(page) == []
