@@ -123,6 +123,9 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(fieldwork.bp)
     app.register_blueprint(fieldwork_rounds.bp)
+    from praktijktest.mailboxes import views as mailboxes
+
+    app.register_blueprint(mailboxes.bp)
     from praktijktest.followup import views as followup
 
     app.register_blueprint(followup.bp)

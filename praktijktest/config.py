@@ -78,6 +78,12 @@ def _seal_files(is_production: bool) -> dict:
             "DOSSIER_SEAL_KEY_PASSPHRASE": os.environ.get("DOSSIER_SEAL_KEY_PASSPHRASE") or None}
 
 
+def mailbox_settings() -> dict:
+    from praktijktest.mailboxes.secrets import from_environment
+
+    return from_environment()
+
+
 def load_config(instance_path: Path) -> dict:
     """Build the Flask configuration from the environment."""
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -132,4 +138,6 @@ def load_config(instance_path: Path) -> dict:
         # argon2id cost; tests lower it to keep hashing cheap.
         "PASSWORD_HASH_TIME_COST": int(os.environ.get("PASSWORD_HASH_TIME_COST", 3)),
         "PASSWORD_HASH_MEMORY_KIB": int(os.environ.get("PASSWORD_HASH_MEMORY_KIB", 65536)),
+        # Profile mailboxes (mailboxes/secrets.py): where passwords are read, the CA, limits.
+        **mailbox_settings(),
     }

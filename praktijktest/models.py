@@ -11,6 +11,13 @@ from praktijktest.fieldwork.models import (  # noqa: F401
 )
 from praktijktest.followup.letter_models import LetterTemplate, SentLetter  # noqa: F401
 from praktijktest.followup.models import FollowUpCase, FollowUpStep  # noqa: F401
+from praktijktest.mailboxes.models import (  # noqa: F401
+    MailCandidate,
+    MailMessage,
+    ProfileMailbox,
+    RoundMail,
+    TargetMailSender,
+)
 from praktijktest.organisations.models import Municipality, Organisation  # noqa: F401
 from praktijktest.results.models import AnalysisSnapshot  # noqa: F401
 from praktijktest.retention.models import DataRequest, RetentionPeriod  # noqa: F401

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Install the Debian packages praktijktest needs, when they are missing.
 #   scripts/system-deps.sh run    what serving the app needs (WeasyPrint's Pango, fonts)
-#   scripts/system-deps.sh test   also what the tests need (Chromium, poppler-utils)
+#   scripts/system-deps.sh test   also what the tests need (Chromium, poppler-utils, Dovecot for the IMAP tests)
 # As root it installs them with apt-get; otherwise it prints the command to run.
 set -euo pipefail
 
 run_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation)
-test_packages=(chromium poppler-utils)
+test_packages=(chromium poppler-utils dovecot-imapd openssl)
 
 packages=("${run_packages[@]}")
 if [ "${1:-run}" = "test" ]; then

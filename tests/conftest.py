@@ -229,8 +229,14 @@ def make_round_objects(organisation) -> dict[str, int]:
     data_request = DataRequest(organisation_id=organisation.id, target_id=target.id, kind="access",
                                received_on=date(2026, 11, 2), due_on=date(2026, 12, 2))
     db.session.add(data_request)
+    from praktijktest.mailboxes.models import MailCandidate, MailMessage
+
+    mail = MailMessage(round_id=round_.id, profile_id=profile.id, sha256="1" * 64, path="evidence/11/missing.eml",
+                       size=1, status="proposed", candidates=[MailCandidate(application_id=application.id)])
+    db.session.add(mail)
     db.session.flush()
     return {
+        "mail_id": mail.id,
         "case_id": case.id,
         "request_id": data_request.id,
         "snapshot_id": snapshot.id,

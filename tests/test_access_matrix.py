@@ -102,6 +102,16 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "fieldwork_rounds.assign": ({"coordinator"}, True),
     "fieldwork_rounds.close": ({"coordinator"}, True),
     "fieldwork_rounds.declines": ({"coordinator"}, True),
+    # Mailboxes: coordinators set up the profiles' mailboxes, fetch, assign and set aside messages;
+    # a tester opens and confirms only a message proposed for one of their own tests.
+    "mailboxes.round_mail": ({"coordinator"}, True),
+    "mailboxes.settings": ({"coordinator"}, True),
+    "mailboxes.fetch": ({"coordinator"}, True),
+    "mailboxes.edit": ({"coordinator"}, True),
+    "mailboxes.message": ({"tester", "coordinator"}, True),
+    "mailboxes.confirm": ({"tester", "coordinator"}, True),
+    "mailboxes.assign": ({"coordinator"}, True),
+    "mailboxes.dismiss": ({"coordinator"}, True),
     # Follow-up: a case names a tested party, so coordinators only (viewers and testers 403).
     "followup.index": ({"coordinator"}, False),
     "followup.open_": ({"coordinator"}, True),

@@ -89,6 +89,13 @@ ACTION_LABELS = {
     "fieldwork.close": _l("Fieldwork closed"),
     "fieldwork.decline_texts": _l("Texts for declining changed"),
     "fieldwork.second_entry": _l("Second entry switched on or off"),
+    "mail.fetch": _l("Profile mailbox read"),
+    "mail.confirm": _l("E-mail confirmed as a response"),
+    "mail.assign": _l("E-mail assigned to an application"),
+    "mail.dismiss": _l("E-mail set aside as no response"),
+    "mail.settings": _l("What fetching does on the mail server changed"),
+    "mailbox.create": _l("Mailbox of a profile added"),
+    "mailbox.update": _l("Mailbox of a profile changed"),
 }
 OBJECT_LABELS = {
     "Round": _l("Round"),
@@ -214,6 +221,7 @@ VIEW_LABELS = {
     "schedule.csv": _l("download of the schedule"),
     "template preview": _l("preview of a template"),
     "fieldwork test page": _l("a tester's test page"),
+    "mail message": _l("an e-mail from a profile's mailbox"),
     "results table": _l("results per employer or landlord, with names"),
     "follow-up case": _l("follow-up case"),
 }

@@ -1,4 +1,4 @@
-"""`flask --app wsgi evidence verify` and `flask --app wsgi fieldwork close-windows`."""
+"""`flask --app wsgi evidence verify`, `fieldwork close-windows` and `fieldwork fetch-mail`."""
 from __future__ import annotations
 
 import click
@@ -33,3 +33,22 @@ def close_windows_command() -> None:
     closed = close_expired_windows()
     db.session.commit()
     click.echo(f"{closed} applications closed without a response")
+
+
+@fieldwork.command("fetch-mail")
+@click.option("--round", "round_id", type=int, default=None, help="Only this round (it must be in fieldwork).")
+def fetch_mail_command(round_id: int | None) -> None:
+    """Read new messages from the profiles' mailboxes of rounds in fieldwork; exit 1 if a mailbox failed."""
+    from praktijktest.mailboxes.fetch import fetch_mail
+
+    results = fetch_mail([round_id] if round_id is not None else None)
+    db.session.commit()
+    for result in results:
+        if result.error:
+            click.echo(f"ERROR {result.error}", err=True)
+        else:
+            click.echo(f"{result.profile_name}: {result.stored} stored, {result.duplicates} already stored"
+                       + (f", {len(result.too_large)} too large (left on the server)" if result.too_large else ""))
+    click.echo(f"{len(results)} mailboxes read, {sum(bool(r.error) for r in results)} failed")
+    if any(result.error for result in results):
+        raise SystemExit(1)

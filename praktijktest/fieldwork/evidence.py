@@ -149,14 +149,16 @@ class VerifyReport:
 
 
 def verify_all() -> VerifyReport:
-    """Re-hash every stored file whose hash the database keeps: evidence, call recordings, ad snapshots."""
+    """Re-hash every stored file whose hash the database keeps: evidence, recordings, snapshots, fetched mail."""
     from praktijktest.fieldwork.models import MysteryCall
+    from praktijktest.mailboxes.models import MailMessage
     from praktijktest.targets.models import Listing
 
     sources = (
         select(EvidenceFile.path, EvidenceFile.sha256),
         select(MysteryCall.recording_path, MysteryCall.recording_sha256).where(MysteryCall.recording_path.is_not(None)),
         select(Listing.snapshot_path, Listing.snapshot_sha256).where(Listing.snapshot_path.is_not(None)),
+        select(MailMessage.path, MailMessage.sha256),  # fetched messages, confirmed or not yet
     )
     verified, mismatched, missing = 0, [], []
     checked = set()

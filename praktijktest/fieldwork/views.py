@@ -79,8 +79,10 @@ def _overdue(moment) -> bool:
 @roles_required(Role.TESTER)
 def queue():
     close_expired_windows(tester_id=current_user.id)
+    from praktijktest.mailboxes.views import mail_proposals
+
     return render_template("fieldwork/queue.html", queue=tester_queue(current_user),
-                           to_check=second_entry_queue(current_user))
+                           to_check=second_entry_queue(current_user), mail_proposals=mail_proposals(current_user))
 
 
 @bp.route("/tests/<int:test_id>")

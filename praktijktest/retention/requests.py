@@ -82,6 +82,7 @@ def access_export(target: Target, user) -> dict:
             "listings": [_listing(x) for x in db.session.scalars(
                 select(Listing).where(Listing.target_id == target.id).order_by(Listing.id))],
             "tests": _tests(target.id),
+            "mail_senders": _mail_senders(target.id),
             "requests": [_request(r) for r in db.session.scalars(
                 select(DataRequest).where(DataRequest.target_id == target.id).order_by(DataRequest.id))]}
 
@@ -117,6 +118,14 @@ def _application(application: Application) -> dict:
                             "evidence": [{"kind": e.kind, "name": e.original_name, "sha256": e.sha256,
                                           "size": e.size, "uploaded_at": _iso(e.uploaded_at)} for e in evidence]}
     return item
+
+
+def _mail_senders(target_id: int) -> list[str]:
+    """Sender addresses and domains learned from confirmed e-mails (mailboxes)."""
+    from praktijktest.mailboxes.models import TargetMailSender
+
+    return list(db.session.scalars(select(TargetMailSender.value).where(TargetMailSender.target_id == target_id)
+                                   .order_by(TargetMailSender.value)))
 
 
 def _request(data_request: DataRequest) -> dict:

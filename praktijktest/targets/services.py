@@ -11,7 +11,7 @@ import re
 import secrets
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from praktijktest.audit.services import diff, record
 from praktijktest.extensions import db
@@ -209,6 +209,7 @@ def merge_targets(keep: Target, duplicate: Target) -> Target:
     }
     for listing in list(duplicate.listings):
         listing.target = keep
+    _move_mail_senders(keep, duplicate)
     filled = [key for key in EDITABLE_FIELDS if getattr(keep, key) in (None, "") and getattr(duplicate, key)]
     values = {key: getattr(duplicate, key) for key in filled}
     duplicate_code, duplicate_id = duplicate.code, duplicate.id
@@ -239,6 +240,17 @@ def _move_round_memberships(keep: Target, duplicate: Target) -> int:
         db.session.delete(membership)
     db.session.flush()
     return moved
+
+
+def _move_mail_senders(keep: Target, duplicate: Target) -> None:
+    """Sender addresses learned for the duplicate (mailboxes) now belong to the kept target."""
+    from praktijktest.mailboxes.models import TargetMailSender
+
+    kept = select(TargetMailSender.value).where(TargetMailSender.target_id == keep.id)
+    db.session.execute(delete(TargetMailSender).where(TargetMailSender.target_id == duplicate.id,
+                                                      TargetMailSender.value.in_(kept)))
+    db.session.execute(update(TargetMailSender).where(TargetMailSender.target_id == duplicate.id)
+                       .values(target_id=keep.id))
 
 
 def record_identity_view(targets: list[Target], view: str, organisation_id: int | None = None) -> None:

@@ -1,0 +1,1 @@
+"""Responses straight from the profiles' mailboxes: IMAP fetch, .eml evidence, proposed matches."""
