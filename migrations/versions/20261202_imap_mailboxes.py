@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "imap_mailboxes"
-down_revision = "dataprot_requests"
+down_revision = "fudocs_letters"
 branch_labels = None
 depends_on = None
 
