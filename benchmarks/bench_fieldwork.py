@@ -1,5 +1,8 @@
 """Fieldwork pages at 100,000 applications: tester's queue and coordinator's progress, p95 beside a bare page.
 
+Measured on SQLite and, when BENCH_DATABASE_URL names a PostgreSQL server,
+in a throw-away database created and dropped on it.
+
 A scratch SQLite database built by the migrations holds one round of
 50,000 tests (100,000 applications) shared by 20 testers: a quarter of
 the applications sent, half of those answered, a few positive answers
@@ -11,6 +14,9 @@ printed too: it must not grow with the data (tests/fieldwork/test_query_counts.p
 """
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import random
 import statistics
 import tempfile
@@ -18,6 +24,9 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
+
+from benchmarks.bench_concurrent_testers import _database
 from benchmarks.harness import Figure
 
 TESTS = 50_000
@@ -26,17 +35,17 @@ REQUESTS = 60
 PASSWORD = "Correct-horse-battery-9"
 
 
-def _app(folder: Path):
+def _app(folder: Path, url: str | None = None):
     from flask_migrate import upgrade
 
     from praktijktest import create_app
     from praktijktest.permissions import public
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}", "SECRET_KEY": "bench",
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url or f"sqlite:///{folder / 'bench.sqlite'}", "SECRET_KEY": "bench",
                       "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "EVIDENCE_DIR": str(folder / "ev"),
                       "PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_KIB": 64, "PASSWORD_HASH_PARALLELISM": 1})
     app.add_url_rule("/bench-bare", "bench_bare", public(lambda: "ok"))
-    with app.app_context():
+    with app.app_context(), contextlib.redirect_stderr(io.StringIO()):  # alembic's INFO lines
         upgrade()
     return app
 
@@ -87,6 +96,10 @@ def _data() -> tuple[int, str, str]:
          "responded_at": at + timedelta(days=1), "recorded_at": at + timedelta(days=1), "version": 1}
         for app_id, at in sent if rng.random() < 0.5])
     db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        # What autovacuum does shortly after any bulk load in production.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("ANALYZE")
     return round_.id, testers[0].email, "c@bench.example"
 
 
@@ -115,9 +128,29 @@ def _p95(client, url: str) -> tuple[float, int]:
 
 
 def run() -> list[Figure]:
+    """SQLite on a scratch file; then PostgreSQL in a throw-away database (as bench_concurrent_testers)."""
+    figures = _backend("SQLite", None)
+    admin = os.environ.get("BENCH_DATABASE_URL")
+    if not admin:
+        # Opt-in, like bench_pages: loading 100,000 applications row by row through the count
+        # triggers takes tens of minutes on PostgreSQL on the shared machine.
+        return figures
+    name = f"bench_fieldwork_{os.getpid()}"
+    try:
+        _database(admin, name, create=True)
+    except sa.exc.OperationalError:
+        return figures  # no PostgreSQL here: the SQLite figures alone
+    try:
+        figures += _backend("PostgreSQL", sa.make_url(admin).set(database=name).render_as_string(hide_password=False))
+    finally:
+        _database(admin, name, create=False)
+    return figures
+
+
+def _backend(label: str, url: str | None) -> list[Figure]:
     figures = []
     with tempfile.TemporaryDirectory() as tmp:
-        app = _app(Path(tmp))
+        app = _app(Path(tmp), url)
         with app.app_context():
             round_id, tester, coordinator = _data()
         pages = ((tester, "/fieldwork/", "fieldwork.queue p95 (100,000 apps)"),
@@ -128,7 +161,7 @@ def run() -> list[Figure]:
             page, statements = _p95(client, url)
             bare, _ = _p95(client, "/bench-bare")
             note = f"p95 {page * 1000:.1f} ms (goal <= 100 ms), {statements} SQL statements per request"
-            figures.append(Figure(name, page, "bare Flask page p95", bare, note))
+            figures.append(Figure(f"{name}, {label}", page, "bare Flask page p95", bare, note))
         with app.app_context():
             from praktijktest.extensions import db
 

@@ -191,8 +191,10 @@ def login_as(client, make_user) -> Callable:
 
 def make_round_objects(organisation) -> dict[str, int]:
     """A round of `organisation` with one of everything a route can name."""
+    from datetime import UTC, datetime
+
     from praktijktest.extensions import db
-    from praktijktest.fieldwork.models import Application, EvidenceFile, Response, Test
+    from praktijktest.fieldwork.models import Application, EvidenceFile, MysteryCall, Response, Test
     from praktijktest.followup.models import FollowUpCase
     from praktijktest.results.models import AnalysisSnapshot
     from praktijktest.rounds.models import Profile, RoundTarget, Template
@@ -210,7 +212,10 @@ def make_round_objects(organisation) -> dict[str, int]:
     response = Response(application=application, outcome="invitation")
     evidence = EvidenceFile(response=response, sha256="0" * 64, path="evidence/00/missing.pdf", size=1, kind="pdf",
                             media_type="application/pdf")
-    db.session.add_all([listing, profile, template, test, application, response, evidence])
+    call = MysteryCall(application=application, question="Liever niet?", answer="refused",
+                       called_at=datetime(2026, 11, 2, 10, 0, tzinfo=UTC), recording_path="calls/00/missing.wav",
+                       recording_sha256="0" * 64)
+    db.session.add_all([listing, profile, template, test, application, response, evidence, call])
     db.session.add(RoundTarget(round_id=round_.id, target_id=target.id))
     snapshot = AnalysisSnapshot(
         round_id=round_.id, organisation_id=organisation.id, sha256=f"{organisation.id:064d}", input_sha256="0" * 64,
@@ -251,6 +256,7 @@ def make_round_objects(organisation) -> dict[str, int]:
         "application_id": application.id,
         "response_id": response.id,
         "evidence_id": evidence.id,
+        "call_id": call.id,
     }
 
 

@@ -93,6 +93,7 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "fieldwork.call": ({"tester", "coordinator"}, True),
     "fieldwork.verify": ({"coordinator"}, True),
     "fieldwork.evidence": ({"coordinator"}, True),
+    "fieldwork.recording": ({"coordinator"}, True),
     # Second entry: a tester checks another tester's response (their own is refused with a redirect).
     "fieldwork.check": ({"tester"}, True),
     "fieldwork.resolve": ({"coordinator"}, True),

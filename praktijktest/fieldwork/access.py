@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from praktijktest.accounts.models import Role
 from praktijktest.extensions import db
-from praktijktest.fieldwork.models import Application, EvidenceFile, Response, Test
+from praktijktest.fieldwork.models import Application, EvidenceFile, MysteryCall, Response, Test
 
 
 def _check(test: Test | None) -> Test:
@@ -41,3 +41,9 @@ def get_evidence_or_404(evidence_id: int) -> EvidenceFile:
     evidence = db.session.get(EvidenceFile, evidence_id)
     _check(evidence.response.application.test if evidence else None)
     return evidence
+
+
+def get_call_or_404(call_id: int) -> MysteryCall:
+    call = db.session.get(MysteryCall, call_id)
+    _check(call.application.test if call else None)
+    return call

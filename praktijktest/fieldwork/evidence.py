@@ -123,18 +123,39 @@ def add_evidence(response: Response, filename: str, data: bytes, *, uploaded_by=
 
 def evidence_download(evidence: EvidenceFile) -> EvidenceDownload:
     """The file's bytes for a coordinator, after checking its hash; audited."""
-    try:
-        data = evidence_store.read_bytes(evidence.path)
-    except evidence_store.EvidenceStoreError:
-        raise EvidenceError(_("The evidence file is missing from the evidence store.")) from None
-    if evidence_store.sha256_of(data) != evidence.sha256:
-        raise EvidenceError(_("The stored file no longer matches its SHA-256 hash; it was changed."))
     test = evidence.response.application.test
+    data = _checked_bytes(evidence.path, evidence.sha256)
     record("evidence.download", evidence, summary=f"{test.external_id}, response {evidence.response_id}",
            changes={"sha256": evidence.sha256}, organisation_id=test.round.organisation_id)
     suffix = evidence.path.rsplit(".", 1)[-1]
     return EvidenceDownload(data, f"{test.external_id}-evidence-{evidence.id}.{suffix}",
                             "application/octet-stream" if evidence.kind == EvidenceKind.EML else evidence.media_type)
+
+
+def recording_download(call) -> EvidenceDownload:
+    """A mystery call's recording for a coordinator: the same hash check and audit as any evidence file."""
+    if not call.recording_path:
+        raise EvidenceError(_("This call has no recording."))
+    test = call.application.test
+    data = _checked_bytes(call.recording_path, call.recording_sha256)
+    record("evidence.download", call, summary=f"{test.external_id}, call recording of application "
+           f"{call.application_id}", changes={"sha256": call.recording_sha256},
+           organisation_id=test.round.organisation_id)
+    suffix = call.recording_path.rsplit(".", 1)[-1]
+    media_type = next((media for _offset, _signature, known, media in AUDIO_SIGNATURES if known == suffix),
+                      "application/octet-stream")
+    return EvidenceDownload(data, f"{test.external_id}-call-{call.id}.{suffix}", media_type)
+
+
+def _checked_bytes(path: str, sha256: str) -> bytes:
+    """A stored file's bytes, refused when missing or when they no longer match the kept hash."""
+    try:
+        data = evidence_store.read_bytes(path)
+    except evidence_store.EvidenceStoreError:
+        raise EvidenceError(_("The evidence file is missing from the evidence store.")) from None
+    if evidence_store.sha256_of(data) != sha256:
+        raise EvidenceError(_("The stored file no longer matches its SHA-256 hash; it was changed."))
+    return data
 
 
 @dataclass(frozen=True)

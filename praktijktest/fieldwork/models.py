@@ -43,6 +43,8 @@ class Test(db.Model):
         CheckConstraint(
             "status IN ('planned', 'in_progress', 'completed', 'cancelled')", name="status_valid"
         ),
+        # The tester's queue asks for "this tester's tests in these rounds" (20261202_fieldwork_page_indexes).
+        Index("ix_test_tester_round", "tester_id", "round_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,7 +98,11 @@ class Application(db.Model):
     """One application (letter, CV or inquiry) sent by one profile in one test."""
 
     __tablename__ = "application"
-    __table_args__ = (Index("ix_application_test_group", "test_id", "group_id"),)
+    __table_args__ = (
+        Index("ix_application_test_group", "test_id", "group_id"),
+        # Window closing and the progress scan read sent_at and scheduled_at of a round's applications.
+        Index("ix_application_test_sent", "test_id", "sent_at", "scheduled_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     test_id: Mapped[int] = mapped_column(ForeignKey("test.id", ondelete="CASCADE"), index=True)

@@ -8,15 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, false, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from praktijktest.accounts.models import User
 from praktijktest.extensions import db
 from praktijktest.fieldwork.clock import end_of_today, local_date, start_of_day
 from praktijktest.fieldwork.models import Application, MysteryCall, Response, Test, TestStatus
+from praktijktest.fieldwork.services import close_expired_windows
 from praktijktest.organisations.models import Municipality
-from praktijktest.rounds.models import Round, RoundStatus
+from praktijktest.rounds.models import Round, RoundStatus, TestType
 from praktijktest.timeutil import as_utc, utcnow
 
 QUEUE_LIMIT = 50
@@ -83,7 +84,7 @@ def _state():
                 (Response.outcome == "no_response", "no_response"), else_="answered")
 
 
-FLAGS = ("verified", "overdue_sends", "overdue_declines", "unverified", "open_declines", "disagreement")
+FLAGS = ("verified", "overdue_sends", "overdue_declines", "unverified", "open_declines", "disagreement", "expired")
 
 
 @dataclass
@@ -94,8 +95,10 @@ class Progress:
     open: dict[str, int]  # the open items of `open_items`, from the same scan
 
 
-def _flags(now: datetime, today_starts: datetime) -> dict:
+def _flags(now: datetime, today_starts: datetime, window_closed_before: datetime | None) -> dict:
     live = Test.status != TestStatus.CANCELLED
+    # Sent, unanswered and past the response window: what `close_expired_windows` would close.
+    expired = (Application.sent_at <= window_closed_before) if window_closed_before is not None else false()
     return {
         "verified": Response.verified_at.is_not(None),
         "overdue_sends": Application.sent_at.is_(None) & (Application.scheduled_at < today_starts) & live,
@@ -104,6 +107,8 @@ def _flags(now: datetime, today_starts: datetime) -> dict:
         & live,
         "open_declines": Response.decline_due_at.is_not(None) & Response.decline_sent_at.is_(None) & live,
         "disagreement": _disagreement(),
+        "expired": expired & Application.sent_at.is_not(None) & Response.id.is_(None) & MysteryCall.id.is_(None)
+        & live,
     }
 
 
@@ -113,7 +118,10 @@ def _scan(round_: Round, now: datetime) -> list[tuple]:
     The state is computed in a subquery and grouped outside it: PostgreSQL does not
     accept a CASE with bound parameters in both the select list and GROUP BY.
     """
-    flags = _flags(now, start_of_day(local_date(now)))
+    # Mystery calls have no response window (as in `close_expired_windows`).
+    window = (None if round_.test_type == TestType.MYSTERY_CALL
+              else now - timedelta(days=round_.response_window_days))
+    flags = _flags(now, start_of_day(local_date(now)), window)
     rows = (select(Test.tester_id.label("tester"), Test.municipality_id.label("place"), _state().label("state"),
                    *(case((condition, 1), else_=0).label(name) for name, condition in flags.items()))
             .select_from(Application).join(Application.test).outerjoin(Application.response)
@@ -125,11 +133,20 @@ def _scan(round_: Round, now: datetime) -> list[tuple]:
 
 
 def round_progress(round_: Round, now: datetime | None = None) -> Progress:
-    """Applications of the round by state, overall, per tester and per municipality, with the open items."""
+    """Applications of the round by state, overall, per tester and per municipality, with the open items.
+
+    Expired response windows are closed first, as everywhere responses are read; the
+    scan itself tells whether any window expired, so that the usual view (none did)
+    costs one pass over the round's applications instead of two.
+    """
     now = now or utcnow()
+    rows = _scan(round_, now)
+    if any(row[-1] for row in rows):  # the "expired" sum, the last flag
+        close_expired_windows([round_.id], now=now)
+        rows = _scan(round_, now)
     blank = lambda: dict.fromkeys((*STATES, *FLAGS), 0)  # noqa: E731
     totals, by_tester, by_place = blank(), {}, {}
-    for tester, place, state, n, *sums in _scan(round_, now):
+    for tester, place, state, n, *sums in rows:
         for row in (totals, by_tester.setdefault(tester, blank()), by_place.setdefault(place, blank())):
             row[state] += n
             for name, value in zip(FLAGS, sums, strict=True):

@@ -131,7 +131,6 @@ def second_entry(round_id: int):
 
 
 def _render_progress(round_: Round, close_form=None, decline_form=None):
-    close_expired_windows([round_.id])
     texts = decline_texts(round_)
     progress = round_progress(round_)
     return render_template(

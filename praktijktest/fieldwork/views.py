@@ -19,6 +19,7 @@ from praktijktest.extensions import db
 from praktijktest.fieldwork import evidence as evidence_files
 from praktijktest.fieldwork.access import (
     get_application_or_404,
+    get_call_or_404,
     get_evidence_or_404,
     get_response_or_404,
     get_test_or_404,
@@ -206,13 +207,25 @@ def cancel(test_id: int):
 @roles_required(Role.COORDINATOR)
 def evidence(evidence_id: int):
     item = get_evidence_or_404(evidence_id)
+    return _download(lambda: evidence_files.evidence_download(item), item.response.application.test_id)
+
+
+@bp.route("/calls/<int:call_id>/recording", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def recording(call_id: int):
+    call_ = get_call_or_404(call_id)
+    return _download(lambda: evidence_files.recording_download(call_), call_.application.test_id)
+
+
+def _download(read, test_id: int):
+    """Serve a stored file (evidence or a call recording) to a coordinator: a POST, checked, audited, sandboxed."""
     try:
         if not VersionForm().validate_on_submit():
             raise evidence_files.EvidenceError(_("The form expired; reload the page and try again."))
-        download = evidence_files.evidence_download(item)
+        download = read()
     except evidence_files.EvidenceError as error:
         flash(str(error), "error")
-        return redirect(url_for(".test", test_id=item.response.application.test_id))
+        return redirect(url_for(".test", test_id=test_id))
     sent_file = send_file(io.BytesIO(download.data), mimetype=download.mimetype, as_attachment=True,
                           download_name=download.filename, max_age=0)
     sent_file.headers["Content-Security-Policy"] = DOWNLOAD_CSP

@@ -89,3 +89,38 @@ def test_a_recorded_call_counts_as_answered_not_awaiting(call_round, make_user):
     assert (progress.totals["answered"], progress.totals["awaiting"], progress.totals["planned"]) == (1, 0, 1)
     assert progress.open["open_windows"] == 0
     assert all(item.application.id != first.id for item in queue_of(tester).awaiting)
+
+
+def test_a_coordinator_downloads_a_recording_by_audited_post_and_a_tester_cannot(client, login_as, call_round, org,
+                                                                                make_user):
+    from praktijktest import evidence_store
+    from praktijktest.audit.models import AuditEvent
+    from tests.conftest import log_in
+
+    tester = make_user("tester", org)
+    test = round_tests(call_round(tester=tester))[0]
+    call = record_call(test.applications[0], question="Liever geen Marokkaanse huurders?", answer="evasive",
+                       notes="", called_at=utcnow() - timedelta(hours=1), recording=("oproep.wav", WAV), user=tester,
+                       expected_version=None)
+    db.session.commit()
+    log_in(client, tester.email)
+    page = client.get(f"/fieldwork/tests/{test.id}").get_data(as_text=True)
+    assert call.recording_sha256 in page and f"/fieldwork/calls/{call.id}/recording" not in page
+    assert client.post(f"/fieldwork/calls/{call.id}/recording").status_code == 403
+    client.post("/logout")
+    login_as("coordinator", org)
+    page = client.get(f"/fieldwork/tests/{test.id}").get_data(as_text=True)
+    assert f"/fieldwork/calls/{call.id}/recording" in page
+    assert client.get(f"/fieldwork/calls/{call.id}/recording").status_code == 405  # a download is a POST
+    downloaded = client.post(f"/fieldwork/calls/{call.id}/recording")
+    assert downloaded.status_code == 200 and downloaded.data == WAV
+    assert downloaded.mimetype == "audio/wav" and "attachment" in downloaded.headers["Content-Disposition"]
+    assert "sandbox" in downloaded.headers["Content-Security-Policy"]
+    event = db.session.query(AuditEvent).filter_by(action="evidence.download", object_type="MysteryCall").one()
+    assert event.object_id == str(call.id) and event.changes == {"sha256": call.recording_sha256}
+    # A recording changed on disk is refused, not served.
+    path = evidence_store.root() / call.recording_path
+    path.chmod(0o600)
+    path.write_bytes(WAV + b"changed")
+    refused = client.post(f"/fieldwork/calls/{call.id}/recording", follow_redirects=True)
+    assert refused.status_code == 200 and "no longer matches" in refused.get_data(as_text=True)

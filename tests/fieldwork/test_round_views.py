@@ -81,3 +81,25 @@ def test_schedule_csv_headers_follow_the_readers_language(client, login_as, fiel
     # Sends are planned at 09:00 Brussels time, written with that day's offset (+01:00 winter, +02:00 summer).
     assert (planned.hour, planned.minute) == (9, 0)
     assert planned.utcoffset() == planned.replace(tzinfo=ZoneInfo("Europe/Brussels")).utcoffset()
+
+
+def test_the_progress_page_closes_expired_windows_before_it_counts(client, login_as, fieldwork_round, org):
+    """The scan that counts also finds expired windows: they are closed (no_response) before the page shows them."""
+    from datetime import timedelta
+
+    from praktijktest.fieldwork.models import Response
+    from praktijktest.fieldwork.queries import round_progress
+    from praktijktest.timeutil import utcnow
+
+    login_as("coordinator", org)
+    round_ = fieldwork_round(tests=2)
+    expired, fresh = round_tests(round_)[0].applications[0], round_tests(round_)[1].applications[0]
+    expired.sent_at = utcnow() - timedelta(days=round_.response_window_days, minutes=5)
+    fresh.sent_at = utcnow() - timedelta(days=round_.response_window_days - 1)
+    db.session.commit()
+    assert client.get(f"/rounds/{round_.id}/fieldwork").status_code == 200
+    db.session.expire_all()
+    closed = db.session.scalars(db.select(Response)).all()
+    assert [(r.application_id, r.outcome) for r in closed] == [(expired.id, "no_response")]
+    totals = round_progress(round_).totals
+    assert (totals["no_response"], totals["awaiting"], totals["expired"]) == (1, 1, 0)
