@@ -59,6 +59,8 @@ ACTION_LABELS = {
     "target.identity_view": _l("Identity of an employer or landlord viewed"),
     "listing.create": _l("Vacancy or ad added"),
     "evidence.download": _l("Evidence downloaded"),
+    "evidence.rotate_key_start": _l("Evidence key rotation started"),
+    "evidence.rotate_key": _l("Evidence files re-encrypted under a new key"),
     "response.synthetic": _l("Synthetic responses generated (demo)"),
     "login.throttled": _l("Login attempt held back after repeated failures"),
     "user.password_check_failed": _l("Wrong current password when changing the password"),
