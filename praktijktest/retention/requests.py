@@ -104,9 +104,10 @@ def access_export_pdf(target: Target, user, lang: str = "nl") -> bytes:
 
     locale = LOCALES["fr"] if lang == "fr" else LOCALES["nl"]
     export = access_export(target, user, file_format=f"pdf, {lang}")
+    organisation = db.session.get(Organisation, target.organisation_id)
     with force_locale(locale):
         html = current_app.jinja_env.get_template("reports/access_export.html").render(
-            current_locale=locale, export=export, organisation=db.session.get(Organisation, target.organisation_id), kinds=REQUEST_KINDS,
+            current_locale=locale, export=export, organisation=organisation, kinds=REQUEST_KINDS,
             decisions=DECISIONS, states=STATE_LABELS, bodies=BODY_LABELS, **round_labels(), **fieldwork_labels())
     return render_pdf(html, **PDF_OPTIONS)
 

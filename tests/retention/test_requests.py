@@ -145,4 +145,5 @@ def test_the_access_export_as_pdf_holds_what_the_json_holds_in_dutch_and_french(
             assert "".join(absent.split()) not in flat, (lang, absent)
     summaries = db.session.scalars(select(AuditEvent.summary).where(AuditEvent.action == "data_request.export",
                                                                     AuditEvent.object_id == str(mine.id))).all()
-    assert sorted(summaries) == sorted(f"access export of {mine.code} ({how})" for how in ("json", "pdf, nl", "pdf, fr"))
+    formats = ("json", "pdf, nl", "pdf, fr")
+    assert sorted(summaries) == sorted(f"access export of {mine.code} ({how})" for how in formats)
