@@ -23,6 +23,8 @@ ACTION_LABELS = {
     "retention.evidence": _l("Evidence files deleted after the retention period"),
     "retention.listings": _l("Ad snapshots deleted after the retention period"),
     "retention.notes": _l("Response notes cleared after the retention period"),
+    "retention.call_recordings": _l("Call recordings deleted after the retention period"),
+    "retention.call_notes": _l("Call notes cleared after the retention period"),
     "retention.tester_deactivate": _l("Tester account deactivated after its retention period"),
     "retention.tester_anonymise": _l("Tester account anonymised after its retention period"),
     "data_request.create": _l("Request from a tested person recorded"),
