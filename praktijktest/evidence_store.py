@@ -249,6 +249,20 @@ def decrypt(blob: bytes, ring: Keyring) -> bytes:
         raise EvidenceTampered("the stored file fails its authentication: it was changed or damaged") from None
 
 
+def seal(plaintext: bytes) -> bytes:
+    """`plaintext` encrypted under the current key, for a file kept outside the store (waiting dataset imports).
+
+    Such files are not moved by `rotate` (they live for an hour at most, see
+    UPLOAD_MAX_AGE_SECONDS); one sealed under a key removed since can no longer be read.
+    """
+    return encrypt(plaintext, keyring())
+
+
+def unseal(blob: bytes) -> bytes:
+    """The plaintext of bytes made by `seal`; EvidenceTampered or EvidenceKeyError when they cannot be read."""
+    return decrypt(blob, keyring())
+
+
 # Files --------------------------------------------------------------------------
 
 def _write_new(path: Path, blob: bytes) -> None:
