@@ -23,6 +23,9 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(load_config(Path(app.instance_path)))
     app.config.update(config or {})
+    from praktijktest import evidence_store
+
+    evidence_store.check_keys(app)  # production: no start without the evidence key file
     app.jinja_env.add_extension("jinja2.ext.do")
     _trust_proxies(app)
     _init_extensions(app)

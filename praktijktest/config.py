@@ -1,9 +1,9 @@
 """Configuration from environment variables, with safe defaults.
 
 Development needs nothing installed: SQLite and evidence files live in
-`instance/`, and a secret key is generated there once. Production
-(`PRAKTIJKTEST_ENV=production`) refuses to start without `SECRET_KEY`
-and serves cookies over HTTPS only.
+`instance/`, and a secret key and an evidence encryption key are generated
+there once. Production (`PRAKTIJKTEST_ENV=production`) refuses to start
+without `SECRET_KEY` and `EVIDENCE_KEY_FILE`, and serves cookies over HTTPS only.
 """
 from __future__ import annotations
 
@@ -107,6 +107,9 @@ def load_config(instance_path: Path) -> dict:
         "EVIDENCE_DIR": os.environ.get("EVIDENCE_DIR") or str(instance_path / "evidence"),
         # Unset in development: a key and self-signed certificate are made in instance/seal/ on first use.
         **_seal_files(is_production),
+        # The keys that encrypt the evidence store (evidence_store.py); production must name the file.
+        "EVIDENCE_KEY_FILE": os.environ.get("EVIDENCE_KEY_FILE")
+        or (None if is_production else str(instance_path / "evidence-keys")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", is_production),

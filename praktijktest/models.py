@@ -20,6 +20,6 @@ from praktijktest.mailboxes.models import (  # noqa: F401
 )
 from praktijktest.organisations.models import Municipality, Organisation  # noqa: F401
 from praktijktest.results.models import AnalysisSnapshot  # noqa: F401
-from praktijktest.retention.models import DataRequest, RetentionPeriod  # noqa: F401
+from praktijktest.retention.models import AccountRetention, DataRequest, RetentionPeriod  # noqa: F401
 from praktijktest.rounds.models import Profile, Round, RoundGround, RoundGroup, RoundTarget, Template  # noqa: F401
 from praktijktest.targets.models import Listing, Target  # noqa: F401

@@ -53,6 +53,7 @@ def make_test_app(database_url: str, tmp_dir: Path, **overrides) -> Flask:
         # process); tests other than the rate-limit test never reach this.
         "LOGIN_RATE_LIMIT": "10000 per minute",
         "EVIDENCE_DIR": str(tmp_dir / "evidence"),
+        "EVIDENCE_KEY_FILE": str(tmp_dir / "evidence-keys"),
         **FAST_HASHING,
         **overrides,
     }

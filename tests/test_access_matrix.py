@@ -30,6 +30,7 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "data_requests.index": ({"coordinator"}, True),
     "data_requests.decide_request": ({"coordinator"}, True),
     "data_requests.export": ({"coordinator"}, True),
+    "data_requests.export_pdf": ({"coordinator"}, True),
     "targets.index": ({"coordinator"}, False),
     "targets.create": ({"coordinator"}, False),
     "targets.detail": ({"coordinator"}, True),

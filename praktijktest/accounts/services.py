@@ -83,6 +83,10 @@ def update_user(user: User, *, expected_version: int | None = None, **values) ->
         setattr(user, field, value)
     db.session.flush()
     record("user.update", user, summary=user.email, changes=changes)
+    if "is_active" in changes:
+        from praktijktest.retention.accounts import note_active_change
+
+        note_active_change(user)  # a reactivated tester gets a new retention period from now
     if {"is_active", "role", "organisation_id"} & changes.keys():
         # Less (or other) rights: sessions begun under the old ones end; reactivation revives none.
         end_all_sessions(user)

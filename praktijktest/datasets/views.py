@@ -13,6 +13,7 @@ rule keeps the raw data with the coordinators.
 """
 from __future__ import annotations
 
+import io
 import re
 import secrets
 from pathlib import Path, PurePath
@@ -21,6 +22,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from praktijktest import evidence_store
 from praktijktest.accounts.models import Role
 from praktijktest.database import deferred_begin
 from praktijktest.extensions import db
@@ -83,8 +85,9 @@ def _rejected(message: str) -> FileRejected:
 def _check(path: Path, values: dict, filename: str):
     """Validate a stored upload; unexpected failures of the readers become a rejection, never a 500."""
     try:
-        with path.open("rb") as handle:
-            return check_file(handle, filename, _request_from(values, filename))
+        # Kept encrypted while it waits (it holds identities): evidence_store.seal/unseal.
+        return check_file(io.BytesIO(evidence_store.unseal(path.read_bytes())), filename,
+                          _request_from(values, filename))
     except FileRejected:
         raise
     except Exception:  # a damaged file can surprise openpyxl or csv in ways not listed anywhere
@@ -109,7 +112,7 @@ def upload():
             _sweep_old_uploads()
             token = secrets.token_urlsafe(24)
             path = _pending_dir() / f"{token}{suffix}"
-            write_private(path, upload_file.read())  # 0600
+            write_private(path, evidence_store.seal(upload_file.read()))  # 0600, encrypted at rest
             try:
                 preview = _check(path, values, filename)[1]
             except FileRejected as rejected:

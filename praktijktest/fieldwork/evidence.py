@@ -163,14 +163,20 @@ class VerifyReport:
     verified: int
     mismatched: list[str]
     missing: list[str]
+    unreadable: list[str] = ()  # encrypted with a key that is not in the key file
 
     @property
     def ok(self) -> bool:
-        return not self.mismatched and not self.missing
+        return not self.mismatched and not self.missing and not self.unreadable
 
 
 def verify_all() -> VerifyReport:
-    """Re-hash every stored file whose hash the database keeps: evidence, recordings, snapshots, fetched mail."""
+    """Decrypt and re-hash every stored file whose hash the database keeps: evidence, call recordings, ad snapshots,
+    fetched mail.
+
+    A changed encrypted file fails its authentication and counts as mismatched,
+    like an unencrypted one whose hash differs.
+    """
     from praktijktest.fieldwork.models import MysteryCall
     from praktijktest.mailboxes.models import MailMessage
     from praktijktest.targets.models import Listing
@@ -181,7 +187,7 @@ def verify_all() -> VerifyReport:
         select(Listing.snapshot_path, Listing.snapshot_sha256).where(Listing.snapshot_path.is_not(None)),
         select(MailMessage.path, MailMessage.sha256),  # fetched messages, confirmed or not yet
     )
-    verified, mismatched, missing = 0, [], []
+    verified, mismatched, missing, unreadable = 0, [], [], []
     checked = set()
     for query in sources:
         for path, sha256 in db.session.execute(query):
@@ -190,10 +196,13 @@ def verify_all() -> VerifyReport:
             checked.add((path, sha256))
             try:
                 good = evidence_store.verify(path, sha256)
+            except evidence_store.EvidenceKeyError:
+                unreadable.append(path)
+                continue
             except (evidence_store.EvidenceStoreError, OSError):
                 missing.append(path)
                 continue
             verified += good
             if not good:
                 mismatched.append(path)
-    return VerifyReport(verified, mismatched, missing)
+    return VerifyReport(verified, mismatched, missing, unreadable)

@@ -11,17 +11,24 @@ retention = AppGroup("retention", help="Retention periods: delete what is kept l
 @click.option("--dry-run", is_flag=True, help="List what would be deleted; change nothing.")
 @click.option("--org", "org_id", type=int, default=None, help="Only this organisation (id).")
 def apply_command(dry_run: bool, org_id: int | None) -> None:
-    """Delete identities, evidence, listing snapshots and notes of rounds past their retention period."""
+    """Delete identities, evidence, listing snapshots and notes of rounds past their retention period;
+    deactivate, then anonymise, tester accounts past theirs."""
     from praktijktest.extensions import db
+    from praktijktest.retention.accounts import apply_accounts, plan_accounts
     from praktijktest.retention.deletion import apply, plan, remove_files
 
     items = plan(organisation_id=org_id)
-    for item in items:
+    accounts = plan_accounts(organisation_id=org_id)
+    for item in [*items, *accounts]:
         click.echo(item.line())
+    due_accounts = sum(len(item.ids) for item in accounts)
     if dry_run:
-        click.echo(f"Dry run: {len(items)} item(s) would be deleted; nothing changed.")
+        click.echo(f"Dry run: {len(items)} item(s) would be deleted and {due_accounts} tester account(s) "
+                   "deactivated or anonymised; nothing changed.")
         return
     paths = apply(items)
+    apply_accounts(accounts)
     db.session.commit()
     removed = remove_files(paths)
-    click.echo(f"Deleted {len(items)} item(s); {removed} stored file(s) removed.")
+    click.echo(f"Deleted {len(items)} item(s); {removed} stored file(s) removed; {due_accounts} tester account(s) "
+               "deactivated or anonymised.")

@@ -14,6 +14,10 @@ kind of data, once the round ended more than that kind's period ago:
 - listings: the stored snapshot of each tested ad is deleted and its
   address (URL) cleared, unless another live round tested the same ad.
 - notes: free-text notes on the round's responses are emptied.
+- mystery calls (their own items, on the evidence and notes periods): the
+  call's recording is deleted from the evidence store (its hash stays in
+  the audit log) and the call's notes are emptied; the question asked and
+  the answer (agreed, refused, evasive) stay, as outcomes do.
 
 Each item carried out leaves one audit event with the kind, the counts and
 the evidence hashes, never the deleted content.
@@ -30,7 +34,7 @@ from praktijktest import evidence_store
 from praktijktest.audit.models import AuditEvent
 from praktijktest.audit.services import record
 from praktijktest.extensions import db
-from praktijktest.fieldwork.models import Application, EvidenceFile, Response, RoundFieldwork, Test
+from praktijktest.fieldwork.models import Application, EvidenceFile, MysteryCall, Response, RoundFieldwork, Test
 from praktijktest.results.models import AnalysisSnapshot
 from praktijktest.retention.holds import legal_holds
 from praktijktest.retention.periods import periods_for
@@ -118,7 +122,7 @@ def plan(now: datetime | None = None, organisation_id: int | None = None) -> lis
         targets = _round_targets(round_.id)
         holds = legal_holds(targets)
         for kind, build in BUILDERS.items():
-            months = periods[kind].months
+            months = periods[PERIOD_OF.get(kind, kind)].months
             if not _due(round_, kind, months, now):
                 continue
             kept = {**(_still_needed(targets, round_, months, now) if kind in SHARED else {}), **holds}
@@ -163,7 +167,26 @@ def _notes(round_: Round, targets: set[int]) -> Item:
     return Item(round_.id, "notes", [r.id for r in rows])
 
 
-BUILDERS = {"identities": _identities, "evidence": _evidence, "listings": _listings, "notes": _notes}
+def _round_calls(round_: Round, targets: set[int]):
+    return (select(MysteryCall).join(Application, MysteryCall.application_id == Application.id)
+            .join(Test, Application.test_id == Test.id)
+            .where(Test.round_id == round_.id, Test.target_id.in_(targets)).order_by(MysteryCall.id))
+
+
+def _call_recordings(round_: Round, targets: set[int]) -> Item:
+    rows = db.session.scalars(_round_calls(round_, targets).where(MysteryCall.recording_path.is_not(None))).all()
+    return Item(round_.id, "call_recordings", [c.id for c in rows], [c.recording_sha256 for c in rows])
+
+
+def _call_notes(round_: Round, targets: set[int]) -> Item:
+    rows = db.session.scalars(_round_calls(round_, targets).where(MysteryCall.notes != "")).all()
+    return Item(round_.id, "call_notes", [c.id for c in rows])
+
+
+BUILDERS = {"identities": _identities, "evidence": _evidence, "listings": _listings, "notes": _notes,
+            "call_recordings": _call_recordings, "call_notes": _call_notes}
+# Items whose period is that of another kind: a call's recording is evidence, its notes are notes.
+PERIOD_OF = {"call_recordings": "evidence", "call_notes": "notes"}
 # Kinds whose rows belong to a target rather than to this round alone: another live round keeps them.
 SHARED = {"identities", "listings"}
 
@@ -182,7 +205,9 @@ def apply(items: list[Item], user=None) -> set[str]:
         # Spelled out so that the audit log's list of actions can read them (tests/foundation/test_audit_actions).
         action = ("retention.identities" if item.kind == "identities"
                   else "retention.evidence" if item.kind == "evidence"
-                  else "retention.listings" if item.kind == "listings" else "retention.notes")
+                  else "retention.listings" if item.kind == "listings"
+                  else "retention.call_recordings" if item.kind == "call_recordings"
+                  else "retention.call_notes" if item.kind == "call_notes" else "retention.notes")
         record(action, round_, actor=user, organisation_id=round_.organisation_id,
                summary=f"{item.kind}: {len(item.ids)} removed after the retention period"
                        + (f", {len(item.kept)} kept" if item.kept else ""),
@@ -195,7 +220,8 @@ def _paths_in_use(paths: set[str]) -> set[str]:
     # A file is stored once per content: it goes only when no remaining row points at it.
     evidence = db.session.scalars(select(EvidenceFile.path).where(EvidenceFile.path.in_(paths)))
     listings = db.session.scalars(select(Listing.snapshot_path).where(Listing.snapshot_path.in_(paths)))
-    return set(evidence) | set(listings)
+    calls = db.session.scalars(select(MysteryCall.recording_path).where(MysteryCall.recording_path.in_(paths)))
+    return set(evidence) | set(listings) | set(calls)
 
 
 def remove_files(paths: set[str]) -> int:
@@ -245,5 +271,21 @@ def _apply_notes(item: Item) -> set[str]:
     return set()
 
 
+def _apply_call_recordings(item: Item) -> set[str]:
+    paths = set()
+    for call in db.session.scalars(select(MysteryCall).where(MysteryCall.id.in_(item.ids))):
+        paths.add(call.recording_path)
+        call.recording_path = call.recording_sha256 = None
+    db.session.flush()
+    return paths
+
+
+def _apply_call_notes(item: Item) -> set[str]:
+    for call in db.session.scalars(select(MysteryCall).where(MysteryCall.id.in_(item.ids))):
+        call.notes = ""
+    db.session.flush()
+    return set()
+
+
 APPLIERS = {"identities": _apply_identities, "evidence": _apply_evidence, "listings": _apply_listings,
-            "notes": _apply_notes}
+            "notes": _apply_notes, "call_recordings": _apply_call_recordings, "call_notes": _apply_call_notes}

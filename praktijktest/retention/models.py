@@ -48,3 +48,19 @@ class DataRequest(db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class AccountRetention(db.Model):
+    """When an account's active flag last changed, and whether retention has anonymised it.
+
+    `retention apply` counts a tester's inactivity from the latest of the
+    account's creation, its last login and this change (so that an account an
+    administrator reactivates gets a new period), and anonymises a deactivated
+    account only some time after its deactivation. A missing row: never changed.
+    """
+
+    __tablename__ = "account_retention"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    active_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

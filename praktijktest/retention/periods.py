@@ -21,9 +21,10 @@ from praktijktest.extensions import db
 from praktijktest.retention.models import RetentionPeriod
 from praktijktest.timeutil import utcnow
 
-# The kinds `retention apply` acts on, then the kinds that are recorded but applied elsewhere or by hand.
-APPLIED_KINDS = ("identities", "evidence", "listings", "notes")
-KINDS = (*APPLIED_KINDS, "tester_accounts", "audit_log")
+# The kinds `retention apply` acts on (per round, then tester accounts), then the audit log: recorded, not pruned.
+ROUND_KINDS = ("identities", "evidence", "listings", "notes")
+APPLIED_KINDS = (*ROUND_KINDS, "tester_accounts")
+KINDS = (*APPLIED_KINDS, "audit_log")
 MAX_MONTHS = 240
 
 KIND_LABELS = {

@@ -18,6 +18,7 @@ from praktijktest.retention.requests import (
     REQUEST_KINDS,
     RequestError,
     access_export,
+    access_export_pdf,
     decide,
     record_request,
 )
@@ -69,3 +70,14 @@ def export(target_id: int):
     body = json.dumps(access_export(target, current_user), ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="access-{target.code}.json"'})
+
+
+@bp.route("/targets/<int:target_id>/export.pdf")
+@roles_required(Role.COORDINATOR)
+def export_pdf(target_id: int):
+    from flask import request
+
+    target = get_owned_or_404(Target, target_id)
+    lang = "fr" if request.args.get("lang") == "fr" else "nl"
+    return Response(access_export_pdf(target, current_user, lang), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="access-{target.code}-{lang}.pdf"'})

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from praktijktest.audit.services import record
 from praktijktest.extensions import db
 from praktijktest.fieldwork.models import Application, EvidenceFile, Response, Test
+from praktijktest.organisations.models import Organisation
 from praktijktest.retention.deletion import add_months
 from praktijktest.retention.models import DataRequest
 from praktijktest.rounds.models import Round
@@ -74,17 +75,42 @@ def decide(data_request: DataRequest, decision: str, reason: str, version: int |
     return data_request
 
 
-def access_export(target: Target, user) -> dict:
-    """Everything held about `target`, as plain JSON-ready data; audited as a view of its identity."""
+def access_export(target: Target, user, file_format: str = "json") -> dict:
+    """Everything held about `target`, as plain JSON-ready data; audited as a view of its identity.
+
+    The PDF (`access_export_pdf`) prints this same data, so the two never differ.
+    """
     record("data_request.export", target, actor=user, organisation_id=target.organisation_id,
-           summary=f"access export of {target.code}")
+           summary=f"access export of {target.code} ({file_format})")
     return {"format": EXPORT_FORMAT, "generated_at": utcnow().isoformat(), "target": _identity(target),
             "listings": [_listing(x) for x in db.session.scalars(
                 select(Listing).where(Listing.target_id == target.id).order_by(Listing.id))],
             "tests": _tests(target.id),
             "mail_senders": _mail_senders(target.id),
+            "cases": _cases(target.id),
             "requests": [_request(r) for r in db.session.scalars(
                 select(DataRequest).where(DataRequest.target_id == target.id).order_by(DataRequest.id))]}
+
+
+def access_export_pdf(target: Target, user, lang: str = "nl") -> bytes:
+    """The access export as a PDF in Dutch or French (the tested person's language); audited like the JSON."""
+    from flask import current_app
+    from flask_babel import force_locale
+
+    from praktijktest.fieldwork.labels import label_functions as fieldwork_labels
+    from praktijktest.followup.models import BODY_LABELS, STATE_LABELS
+    from praktijktest.reports.pdf import render_pdf
+    from praktijktest.reports.round_report import LOCALES, PDF_OPTIONS
+    from praktijktest.rounds.labels import label_functions as round_labels
+
+    locale = LOCALES["fr"] if lang == "fr" else LOCALES["nl"]
+    export = access_export(target, user, file_format=f"pdf, {lang}")
+    organisation = db.session.get(Organisation, target.organisation_id)
+    with force_locale(locale):
+        html = current_app.jinja_env.get_template("reports/access_export.html").render(
+            current_locale=locale, export=export, organisation=organisation, kinds=REQUEST_KINDS,
+            decisions=DECISIONS, states=STATE_LABELS, bodies=BODY_LABELS, **round_labels(), **fieldwork_labels())
+    return render_pdf(html, **PDF_OPTIONS)
 
 
 def _identity(target: Target) -> dict:
@@ -108,8 +134,14 @@ def _tests(target_id: int) -> list[dict]:
 
 
 def _application(application: Application) -> dict:
+    from praktijktest.fieldwork.models import MysteryCall
+
     response = db.session.scalar(select(Response).where(Response.application_id == application.id))
     item = {"group": application.group.label, "sent_at": _iso(application.sent_at), "response": None}
+    call = db.session.scalar(select(MysteryCall).where(MysteryCall.application_id == application.id))
+    if call is not None:
+        item["call"] = {"called_at": _iso(call.called_at), "question": call.question, "answer": call.answer,
+                        "notes": call.notes, "recording_sha256": call.recording_sha256}
     if response is not None:
         evidence = db.session.scalars(select(EvidenceFile).where(EvidenceFile.response_id == response.id)
                                       .order_by(EvidenceFile.id))
@@ -126,6 +158,21 @@ def _mail_senders(target_id: int) -> list[str]:
 
     return list(db.session.scalars(select(TargetMailSender.value).where(TargetMailSender.target_id == target_id)
                                    .order_by(TargetMailSender.value)))
+
+
+def _cases(target_id: int) -> list[dict]:
+    """The follow-up cases about the target, each with its dated steps and any referral."""
+    from praktijktest.followup.models import FollowUpCase, FollowUpStep
+
+    cases = db.session.scalars(select(FollowUpCase).where(FollowUpCase.target_id == target_id)
+                               .order_by(FollowUpCase.id)).all()
+    return [{"case": case.id, "round": case.round.title, "state": case.state, "opened_at": _iso(case.opened_at),
+             "referral": ({"body": case.referral_body, "date": _iso(case.referral_date),
+                           "reference": case.referral_reference} if case.referral_body else None),
+             "steps": [{"from": step.from_state, "to": step.to_state, "occurred_on": _iso(step.occurred_on),
+                        "reason": step.reason} for step in db.session.scalars(
+                 select(FollowUpStep).where(FollowUpStep.case_id == case.id).order_by(FollowUpStep.id))]}
+            for case in cases]
 
 
 def _request(data_request: DataRequest) -> dict:

@@ -132,9 +132,13 @@ def lock_round(round_: Round, *, awareness_confirmed: bool = False, power_confir
     transition(round_, RoundStatus.READY)
     design = canonical_design(round_)
     round_.protocol_sha256 = hashlib.sha256(canonical_bytes(design)).hexdigest()
-    stored = _store_pdf(render_preregistration(round_, design, plan))
+    retention = retention_in_force(round_)
+    stored = _store_pdf(render_preregistration(round_, design, plan, retention))
     round_.preregistration_path = stored.path
-    round_.planning = {**round_.planning, "preregistration": {"pdf_sha256": stored.sha256, "design": design}}
+    # The periods are printed, not hashed: they are not part of the design, and a copied round keeps its hash.
+    round_.planning = {**round_.planning, "preregistration": {
+        "pdf_sha256": stored.sha256, "design": design,
+        "retention": {p.kind: {"months": p.months, "legal_basis": p.legal_basis} for p in retention}}}
     db.session.flush()
     record("round.lock", round_, summary=f"protocol sha256 {round_.protocol_sha256}",
            changes={"protocol_sha256": [None, round_.protocol_sha256], "preregistration_sha256": [None, stored.sha256],
@@ -173,16 +177,24 @@ def power_warning(plan: EvidencePlan) -> str:
              needed=plan.tests_needed_exact or _("more than 100,000"))
 
 
-def render_preregistration(round_: Round, design: dict, plan: EvidencePlan) -> bytes:
-    """The pre-registration PDF of a locked round."""
+def retention_in_force(round_: Round) -> list:
+    """The organisation's retention periods now (each with its legal basis), as the pre-registration prints them."""
+    from praktijktest.retention.periods import periods_for
+
+    return list(periods_for(round_.organisation_id).values())
+
+
+def render_preregistration(round_: Round, design: dict, plan: EvidencePlan, retention: list | None = None) -> bytes:
+    """The pre-registration PDF of a locked round, with the retention periods in force."""
     from praktijktest.reports.pdf import render_pdf
 
+    retention = retention if retention is not None else retention_in_force(round_)
     # Rendered without the request's context processors, so that the demo and the
     # command line can lock rounds too.
     html = current_app.jinja_env.get_template("reports/preregistration.html").render(
         round=round_, design=design, plan=plan, current_locale=str(get_locale()),
         design_json=json.dumps(design, sort_keys=True, indent=2, ensure_ascii=False),
-        hash_recipe=HASH_RECIPE, copied_from=db.session.get(Round, round_.copied_from_id)
+        hash_recipe=HASH_RECIPE, retention=retention, copied_from=db.session.get(Round, round_.copied_from_id)
         if round_.copied_from_id else None, **label_functions(),
     )
     return render_pdf(html)

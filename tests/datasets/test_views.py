@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from praktijktest import evidence_store
 from praktijktest.audit.models import AuditEvent
 from praktijktest.rounds.models import Round
 from tests.conftest import visible_text as _visible_text
@@ -51,6 +52,8 @@ def test_upload_preview_confirm(client, login_as, db, upload_dir):
     assert "Targets 5 (5 new, 0 already in the registry)" in text
     assert "belgian 5 reference group" in text
     assert _rounds(db) == before and len(list(upload_dir.iterdir())) == 1
+    waiting = next(upload_dir.iterdir()).read_bytes()
+    assert b"Bakkerij" not in waiting and waiting.startswith(evidence_store.MAGIC)  # encrypted while it waits
     done = client.post("/datasets/import/confirm", data={"confirm": "1"})
     assert done.status_code == 302
     assert _rounds(db) == before + 1 and list(upload_dir.iterdir()) == []

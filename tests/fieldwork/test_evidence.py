@@ -90,6 +90,23 @@ def test_evidence_verify_counts_verified_mismatched_and_missing(fieldwork_round,
     Path(evidence_store.root() / tampered.path).write_bytes(EML)  # leave the store as other tests expect it
 
 
+def test_evidence_verify_passes_after_a_key_rotation_and_names_files_without_their_key(
+        fieldwork_round, make_user, runner, app, tmp_path, monkeypatch):
+    response, tester = _response(fieldwork_round, make_user)
+    files = [add_evidence(response, "a.pdf", PDF + b"%rotated"), add_evidence(response, "b.eml", EML + b"\r\nRotated")]
+    rotated = runner.invoke(args=["evidence", "rotate-key"])
+    assert rotated.exit_code == 0, rotated.output
+    current = evidence_store.keyring().current
+    for evidence in files:
+        assert evidence_store.key_id_of(Path(evidence_store.resolve(evidence.path)).read_bytes()) == current
+    result = runner.invoke(args=["evidence", "verify"])
+    assert result.exit_code == 0 and "0 mismatched, 0 missing" in result.output, result.output
+    monkeypatch.setitem(app.config, "EVIDENCE_KEY_FILE", str(tmp_path / "another-key-file"))  # the key file lost
+    result = runner.invoke(args=["evidence", "verify"])
+    assert result.exit_code == 1
+    assert f"NO KEY   {files[0].path}" in result.output and "without their key" in result.output
+
+
 def test_random_bytes_are_either_recognised_or_refused_cleanly(app):
     """A seeded fuzz: 500 random files, with and without real signatures in front, never crash the check."""
     import random

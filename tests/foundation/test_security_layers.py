@@ -83,8 +83,10 @@ def test_verify_detects_a_changed_file_and_an_empty_hash(store):
     assert evidence_store.verify(saved.path, saved.sha256) is True
     assert evidence_store.verify(saved.path, "") is False
     assert evidence_store.verify(saved.path, evidence_store.sha256_of(b"other")) is False
-    (store / saved.path).write_bytes(b"originaL")
+    (store / saved.path).write_bytes(b"originaL")  # replaced by other content, unencrypted as before encryption
     assert evidence_store.verify(saved.path, saved.sha256) is False
+    (store / saved.path).write_bytes(b"original")  # the same content unencrypted: an old installation's file
+    assert evidence_store.verify(saved.path, saved.sha256) is True
 
 
 # HSTS -----------------------------------------------------------------------
@@ -104,7 +106,8 @@ def test_saved_files_get_a_random_name_in_their_folder_with_size_and_hash(store)
     assert saved.size == len(b"%PDF-1.4 evidence")
     assert saved.sha256 == hashlib.sha256(b"%PDF-1.4 evidence").hexdigest()
     nested = evidence_store.save_bytes(b"x", "eml", folder="responses/2026")
-    assert nested.path.startswith("responses/2026/") and (store / nested.path).read_bytes() == b"x"
+    assert nested.path.startswith("responses/2026/") and evidence_store.read_bytes(nested.path) == b"x"
+    assert (store / nested.path).read_bytes() != b"x"  # encrypted on disk (test_evidence_encryption.py)
 
 
 def test_the_store_is_created_with_its_parents(app, tmp_path):
@@ -148,8 +151,10 @@ def test_content_addressed_files_are_named_by_their_hash_and_never_overwritten(s
     first = evidence_store.save_content_addressed(data, ".EML")
     assert first.path == f"evidence/{digest[:2]}/{digest}.eml"
     assert (first.sha256, first.size) == (digest, len(data))
+    written = (store / first.path).read_bytes()
     again = evidence_store.save_content_addressed(data, "eml")
-    assert again == first and (store / first.path).read_bytes() == data  # stored once
+    assert again == first and (store / first.path).read_bytes() == written  # stored once, not encrypted anew
+    assert evidence_store.read_bytes(first.path) == data
     (store / first.path).write_bytes(b"tampered")  # a later save keeps what is there, never rewrites it
     evidence_store.save_content_addressed(data, "eml")
     assert (store / first.path).read_bytes() == b"tampered"

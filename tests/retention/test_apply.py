@@ -140,3 +140,34 @@ def test_months_are_calendar_months():
     assert add_months(start, 1) == start.replace(month=2, day=28)
     assert add_months(start, 13) == start.replace(year=2026, month=2, day=28)
     assert add_months(start, 24) - start == timedelta(days=730)
+
+
+def test_mystery_call_recordings_and_notes_go_with_the_evidence_and_notes(db, fieldwork_round, runner, monkeypatch):
+    from praktijktest.fieldwork.models import MysteryCall
+
+    round_ = fieldwork_round()
+    tests, *_ = _with_personal_data(db, round_)
+    application = db.session.scalars(select(Application).where(Application.test_id == tests[2].id)).first()
+    recording = evidence_store.save_content_addressed(b"ID3\x03\x00 a recorded call", "mp3", folder="calls")
+    call = MysteryCall(application_id=application.id, question="Kunt u geen kandidaten van buitenlandse afkomst "
+                       "sturen?", answer="agreed", notes="Zei: geen probleem, dat doen we vaker.",
+                       called_at=utcnow(), recording_path=recording.path, recording_sha256=recording.sha256)
+    db.session.add(call)
+    db.session.flush()
+    run_analysis(round_)
+    _later(monkeypatch)
+    dry = _apply(runner, "--dry-run")
+    assert f"round {round_.id}\tcall_recordings\t1\t{recording.sha256}" in dry
+    assert f"round {round_.id}\tcall_notes\t1" in dry
+    assert evidence_store.verify(recording.path, recording.sha256)  # the dry run changed nothing
+    assert _apply(runner) == dry
+    db.session.expire_all()
+    call = db.session.get(MysteryCall, call.id)
+    assert (call.recording_path, call.recording_sha256, call.notes) == (None, None, "")
+    assert call.answer == "agreed" and call.question.startswith("Kunt u")  # the outcome stays, as responses' do
+    with pytest.raises(evidence_store.EvidenceStoreError):
+        evidence_store.resolve(recording.path)
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "retention.call_recordings")).one()
+    assert event.changes["sha256"] == [recording.sha256]
+    notes = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "retention.call_notes")).one()
+    assert "probleem" not in str(notes.changes) + notes.summary

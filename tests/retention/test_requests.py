@@ -11,6 +11,7 @@ from praktijktest.retention.models import DataRequest
 from praktijktest.retention.requests import due_date
 from praktijktest.targets.models import Target
 from tests.retention.test_apply import _with_personal_data
+from tests.rounds.util import pdf_text
 
 
 def test_the_deadline_is_one_calendar_month():
@@ -85,3 +86,64 @@ def test_another_organisations_target_is_not_found(client, login_as, objects):
     foreign = objects["foreign"]["target_id"]
     assert client.get(f"/retention/targets/{foreign}/export.json").status_code == 404
     assert client.get(f"/retention/targets/{foreign}/requests").status_code == 404
+
+
+def _cases(db, round_, mine, other):
+    """A referred case about `mine` (with its steps) and a case about `other` that must not appear."""
+    from praktijktest.followup.models import CaseState, FollowUpCase
+    from praktijktest.results.snapshots import run_analysis
+
+    snapshot = run_analysis(round_)
+    case = FollowUpCase(organisation_id=round_.organisation_id, round_id=round_.id, snapshot_id=snapshot.id,
+                        target_id=mine.id, state=CaseState.PERSISTENT)
+    foreign = FollowUpCase(organisation_id=round_.organisation_id, round_id=round_.id, snapshot_id=snapshot.id,
+                           target_id=other.id, state=CaseState.FLAGGED)
+    db.session.add_all([case, foreign])
+    db.session.flush()
+    case.move("referred", reason="Het patroon bleef bij de hertest.", on=date(2026, 11, 20),
+              referral={"body": "unia", "date": date(2026, 11, 21), "reference": "UNIA-2026-77"})
+    foreign.move("dialogue", reason="Gesprek met de andere verhuurder gepland.", on=date(2026, 11, 22))
+    db.session.flush()
+    return case
+
+
+def test_the_access_export_includes_the_follow_up_cases_about_the_target_only(
+        client, login_as, db, fieldwork_round):
+    login_as("coordinator")
+    round_ = fieldwork_round()
+    tests, *_ = _with_personal_data(db, round_)
+    mine, other = db.session.get(Target, tests[1].target_id), db.session.get(Target, tests[0].target_id)
+    case = _cases(db, round_, mine, other)
+    export = json.loads(client.get(f"/retention/targets/{mine.id}/export.json").get_data(as_text=True))
+    assert [(c["case"], c["state"]) for c in export["cases"]] == [(case.id, "referred")]
+    assert export["cases"][0]["referral"] == {"body": "unia", "date": "2026-11-21", "reference": "UNIA-2026-77"}
+    assert [(s["to"], s["occurred_on"], s["reason"]) for s in export["cases"][0]["steps"]] == [
+        ("referred", "2026-11-20", "Het patroon bleef bij de hertest.")]
+    assert "andere verhuurder" not in json.dumps(export, ensure_ascii=False)
+
+
+def test_the_access_export_as_pdf_holds_what_the_json_holds_in_dutch_and_french(
+        client, login_as, db, fieldwork_round):
+    login_as("coordinator")
+    round_ = fieldwork_round()
+    tests, listing, response, stored = _with_personal_data(db, round_)
+    mine, other = db.session.get(Target, tests[1].target_id), db.session.get(Target, tests[0].target_id)
+    _cases(db, round_, mine, other)
+    export = json.loads(client.get(f"/retention/targets/{mine.id}/export.json").get_data(as_text=True))
+    for lang, heading in (("nl", "Opvolgingsdossiers"), ("fr", "Dossiers de suivi")):
+        pdf = client.get(f"/retention/targets/{mine.id}/export.pdf?lang={lang}")
+        assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+        assert f'filename="access-{mine.code}-{lang}.pdf"' in pdf.headers["Content-Disposition"]
+        text = pdf_text(pdf.data)
+        flat = "".join(text.split())  # hashes and long texts wrap across lines in the PDF
+        for value in (mine.code, mine.name, "Kerkstraat 1", "info@example.be", response.notes, stored.sha256,
+                      tests[1].external_id, "Het patroon bleef bij de hertest.", "UNIA-2026-77"):
+            assert "".join(value.split()) in flat, (lang, value)
+        assert heading in text
+        assert [t["test"] for t in export["tests"]] == [tests[1].external_id]
+        for absent in (other.name, tests[0].external_id, listing.url, "andere verhuurder"):
+            assert "".join(absent.split()) not in flat, (lang, absent)
+    summaries = db.session.scalars(select(AuditEvent.summary).where(AuditEvent.action == "data_request.export",
+                                                                    AuditEvent.object_id == str(mine.id))).all()
+    formats = ("json", "pdf, nl", "pdf, fr")
+    assert sorted(summaries) == sorted(f"access export of {mine.code} ({how})" for how in formats)

@@ -45,6 +45,25 @@ def test_lock_writes_a_pdf_with_protocol_and_hash(app, db, complete_round):
     assert event.changes["protocol_sha256"] == [None, round_.protocol_sha256]
 
 
+def test_the_pre_registration_prints_the_retention_periods_in_force(app, db, complete_round):
+    from praktijktest.retention.periods import KINDS, fingerprint, periods_for, save_periods
+
+    round_ = complete_round(protocol=PROTOCOL)
+    periods = periods_for(round_.organisation_id)
+    values = {kind: (p.months, p.legal_basis) for kind, p in periods.items()}
+    values["evidence"] = (37, "Bewaard tot de verjaring van de strafvordering (gemeenteraadsbesluit 2026/14).")
+    save_periods(round_.organisation_id, values, fingerprint(periods), None)
+    with app.test_request_context():
+        lock_round(round_, awareness_confirmed=True)
+    text = " ".join(pdf_text(read_bytes(round_.preregistration_path)).split())
+    assert "Bewaard tot de verjaring van de strafvordering (gemeenteraadsbesluit 2026/14)." in text
+    assert "37" in text and "Accountability (art. 5.2)" in text  # the own period and a default one
+    stored = round_.planning["preregistration"]["retention"]
+    assert set(stored) == set(KINDS) and stored["evidence"]["months"] == 37 and stored["audit_log"]["months"] == 60
+    # Printed, not hashed: the periods are not part of the design, so a copied round keeps its hash.
+    assert "retention" not in canonical_design(round_) and round_.protocol_sha256 == design_sha256(round_)
+
+
 def test_the_hash_is_the_sha256_of_the_canonical_json(complete_round):
     round_ = complete_round()
     design = canonical_design(round_)

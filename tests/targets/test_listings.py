@@ -30,7 +30,8 @@ def test_upload_stores_the_snapshot_with_its_sha256(client, coordinator, make_ta
     listing = db.session.scalars(db.select(Listing)).one()
     assert listing.snapshot_sha256 == hashlib.sha256(PDF).hexdigest()
     stored = Path(app.config["EVIDENCE_DIR"]) / listing.snapshot_path
-    assert stored.read_bytes() == PDF and listing.snapshot_path.endswith(".pdf")
+    assert evidence_store.read_bytes(listing.snapshot_path) == PDF and listing.snapshot_path.endswith(".pdf")
+    assert stored.read_bytes() != PDF  # encrypted at rest
     assert "vacature" not in listing.snapshot_path  # never the uploader's file name
     event = audit_events("listing.create")[-1]
     assert event.changes == {"snapshot_sha256": listing.snapshot_sha256}
