@@ -9,6 +9,7 @@ from praktijktest.fieldwork.models import (  # noqa: F401
     RoundFieldwork,
     Test,
 )
+from praktijktest.followup.contracts import TargetContract  # noqa: F401
 from praktijktest.followup.models import FollowUpCase, FollowUpStep  # noqa: F401
 from praktijktest.organisations.models import Municipality, Organisation  # noqa: F401
 from praktijktest.results.models import AnalysisSnapshot  # noqa: F401

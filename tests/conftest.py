@@ -229,9 +229,15 @@ def make_round_objects(organisation) -> dict[str, int]:
     data_request = DataRequest(organisation_id=organisation.id, target_id=target.id, kind="access",
                                received_on=date(2026, 11, 2), due_on=date(2026, 12, 2))
     db.session.add(data_request)
+    from praktijktest.followup.contracts import TargetContract
+
+    contract = TargetContract(organisation_id=organisation.id, target_id=target.id, contracting_authority="Stad",
+                              reference=f"C-{organisation.id}", starts_on=date(2026, 1, 1), has_clause=True)
+    db.session.add(contract)
     db.session.flush()
     return {
         "case_id": case.id,
+        "contract_id": contract.id,
         "request_id": data_request.id,
         "snapshot_id": snapshot.id,
         "chart": "rates",

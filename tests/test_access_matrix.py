@@ -109,6 +109,11 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "followup.step": ({"coordinator"}, True),
     "followup.dossier": ({"coordinator"}, True),
     "followup.retest": ({"coordinator"}, True),
+    "contracts.index": ({"coordinator", "viewer"}, False),
+    "contracts.report_pdf": ({"coordinator", "viewer"}, False),
+    "contracts.report_csv": ({"coordinator", "viewer"}, False),
+    "contracts.of_target": ({"coordinator"}, True),
+    "contracts.edit": ({"coordinator"}, True),
 }
 PUBLIC = {"accounts.login", "core.language", "static"}
 # GET routes that answer an allowed user with a redirect rather than a page, and why:

@@ -72,8 +72,11 @@ def template_helpers() -> dict:
 
 def _detail(case: FollowUpCase, form: StepForm, status: int = 200):
     record_identity_view([case.target], "follow-up case")
+    from praktijktest.followup.contracts import case_contract_context
+
     return render_template("followup/detail.html", case=case, form=form, errors=form_errors(form),
-                           rounds=history.target_history(case.target), **template_helpers()), status
+                           rounds=history.target_history(case.target), **case_contract_context(case),
+                           **template_helpers()), status
 
 
 @bp.route("/<int:case_id>")
