@@ -135,6 +135,9 @@ def _register_blueprints(app: Flask) -> None:
     from praktijktest.followup import letter_views as followup_letters
 
     app.register_blueprint(followup_letters.bp)
+    from praktijktest.followup import contract_views as contracts
+
+    app.register_blueprint(contracts.bp)
     from praktijktest.retention import request_views as data_requests
     from praktijktest.retention import views as retention
 

@@ -43,6 +43,11 @@ def load_demo() -> str:
     from praktijktest.demo_rounds import load_demo_rounds
 
     done = load_demo_rounds(organisation, find_user("tester@demo.example"))
+    from praktijktest.demo_rounds import LABOUR_TITLE, _find_round
+    from praktijktest.followup.demo import load_demo_followup
+
+    done += load_demo_followup(_find_round(organisation, LABOUR_TITLE), find_user("coordinator@demo.example"),
+                               find_user("tester@demo.example"))
     return "\n".join([*done, demo_logins()])
 
 

@@ -29,6 +29,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("rounds.index", _l("Rounds"), (Role.COORDINATOR, Role.VIEWER)),
     NavItem("targets.index", _l("Targets"), (Role.COORDINATOR,)),
     NavItem("followup.index", _l("Follow-up"), (Role.COORDINATOR,)),
+    NavItem("contracts.index", _l("Contractors"), (Role.COORDINATOR, Role.VIEWER)),
     NavItem("datasets.upload", _l("Import a round"), (Role.COORDINATOR,)),
     NavItem("audit.index", _l("Audit log"), (Role.COORDINATOR, Role.ADMIN)),
     NavItem("retention.periods", _l("Retention"), (Role.COORDINATOR,)),

@@ -240,10 +240,16 @@ def make_round_objects(organisation) -> dict[str, int]:
     mail = MailMessage(round_id=round_.id, profile_id=profile.id, sha256="1" * 64, path="evidence/11/missing.eml",
                        size=1, status="proposed", candidates=[MailCandidate(application_id=application.id)])
     db.session.add(mail)
+    from praktijktest.followup.contracts import TargetContract
+
+    contract = TargetContract(organisation_id=organisation.id, target_id=target.id, contracting_authority="Stad",
+                              reference=f"C-{organisation.id}", starts_on=date(2026, 1, 1), has_clause=True)
+    db.session.add(contract)
     db.session.flush()
     return {
         "mail_id": mail.id,
         "case_id": case.id,
+        "contract_id": contract.id,
         "request_id": data_request.id,
         "snapshot_id": snapshot.id,
         "chart": "rates",

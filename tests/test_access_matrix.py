@@ -126,6 +126,11 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "followup_letters.awareness": ({"coordinator"}, True),
     "followup_letters.awareness_sent": ({"coordinator"}, True),
     "followup_letters.wording": ({"coordinator"}, True),
+    "contracts.index": ({"coordinator", "viewer"}, False),
+    "contracts.report_pdf": ({"coordinator", "viewer"}, False),
+    "contracts.report_csv": ({"coordinator", "viewer"}, False),
+    "contracts.of_target": ({"coordinator"}, True),
+    "contracts.edit": ({"coordinator"}, True),
 }
 PUBLIC = {"accounts.login", "core.language", "static"}
 # GET routes that answer an allowed user with a redirect rather than a page, and why:

@@ -102,6 +102,9 @@ ACTION_LABELS = {
     "mail.settings": _l("What fetching does on the mail server changed"),
     "mailbox.create": _l("Mailbox of a profile added"),
     "mailbox.update": _l("Mailbox of a profile changed"),
+    "contract.create": _l("Public contract of a contractor added"),
+    "contract.update": _l("Public contract of a contractor changed"),
+    "contract.report": _l("Report of the contractors tested generated"),
 }
 OBJECT_LABELS = {
     "Round": _l("Round"),
@@ -112,6 +115,7 @@ OBJECT_LABELS = {
     "Template": _l("Template"),
     "Listing": _l("Vacancy or ad"),
     "Test": _l("Test"),
+    "TargetContract": _l("Public contract"),
 }
 FIELD_LABELS = {
     "title": _l("title"), "name": _l("name"), "email": _l("e-mail address"), "role": _l("role"),
@@ -133,6 +137,8 @@ FIELD_LABELS = {
     "strata": _l("strata"), "is_retest": _l("retest"), "view": _l("page"), "count": _l("number"),
     "power_target": _l("aimed chance to detect a difference (power)"),
     "body": _l("text"), "group": _l("group"), "phone": _l("phone number"), "cancel_reason": _l("reason for cancelling"),
+    "contracting_authority": _l("contracting authority"), "reference": _l("reference"), "starts_on": _l("starts on"),
+    "ends_on": _l("ends on"), "has_clause": _l("non-discrimination clause"),
 }
 PERCENT_FIELDS = {"reference_rate", "other_rate", "discordance", "alpha", "power", "fdr_level"}
 MAX_VALUE_CHARS = 120

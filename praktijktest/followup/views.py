@@ -13,8 +13,8 @@ from praktijktest.accounts.models import Role
 from praktijktest.extensions import db
 from praktijktest.followup import history
 from praktijktest.followup.forms import OpenCaseForm, StepForm
-from praktijktest.followup.models import STATE_LABELS, CaseState, FollowUpCase, IllegalMove
-from praktijktest.followup.services import CaseError, cases_of, move_case, open_case
+from praktijktest.followup.models import STATE_LABELS, FollowUpCase, IllegalMove
+from praktijktest.followup.services import CaseError, move_case, open_case
 from praktijktest.form_errors import form_errors
 from praktijktest.permissions import get_owned_or_404, roles_required
 from praktijktest.results.snapshots import snapshot_of_round
@@ -31,11 +31,10 @@ def _organisation_id() -> int | None:
 @bp.route("/")
 @roles_required(Role.COORDINATOR)
 def index():
-    state = request.args.get("state") or None
-    if state not in set(CaseState):
-        state = None
+    from praktijktest.followup.case_list import case_list_context
+
     organisation_id = _organisation_id()
-    return render_template("followup/index.html", cases=cases_of(organisation_id, state), state=state,
+    return render_template("followup/index.html", **case_list_context(organisation_id, request.args),
                            states=STATE_LABELS, open_form=OpenCaseForm(),
                            uncased=history.flagged_without_case(organisation_id))
 
@@ -72,8 +71,11 @@ def template_helpers() -> dict:
 
 def _detail(case: FollowUpCase, form: StepForm, status: int = 200):
     record_identity_view([case.target], "follow-up case")
+    from praktijktest.followup.contracts import case_contract_context
+
     return render_template("followup/detail.html", case=case, form=form, errors=form_errors(form),
-                           rounds=history.target_history(case.target), **template_helpers()), status
+                           rounds=history.target_history(case.target), **case_contract_context(case),
+                           **template_helpers()), status
 
 
 @bp.route("/<int:case_id>")

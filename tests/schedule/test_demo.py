@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from praktijktest.datasets.adapter import analyse
+from praktijktest.demo_rounds import HOUSING_TITLE, LABOUR_TITLE
 from praktijktest.fieldwork.models import Application, Response, Test
 from praktijktest.rounds.models import Round
 from praktijktest.targets.models import Listing, Target
@@ -24,8 +25,9 @@ def test_demo_builds_two_synthetic_rounds_once_and_flags_a_few(runner, db):
     assert runner.invoke(args=["demo"]).exit_code == 0
     assert counts(db) == after_first
 
-    rounds = {r.market: r for r in db.session.scalars(select(Round).where(Round.is_synthetic))}
-    labour, housing = rounds["labour"], rounds["housing"]
+    # By title: the follow-up demo adds a targeted labour round and its retest (tests/followup/test_demo_followup.py).
+    rounds = {r.title: r for r in db.session.scalars(select(Round).where(Round.is_synthetic))}
+    labour, housing = rounds[LABOUR_TITLE], rounds[HOUSING_TITLE]
     assert "(synthetische gegevens)" in labour.title and "(synthetische gegevens)" in housing.title
     assert (labour.status, housing.status) == ("analysed", "fieldwork")
     assert labour.protocol_sha256 and labour.schedule_seed is not None
