@@ -27,6 +27,19 @@ class AnalysisInputError(ValueError):
     """The round cannot be analysed as asked (no responses yet, unknown attribute)."""
 
 
+def settled_response():
+    """The responses a "verified responses only" analysis keeps.
+
+    A response counts once it was verified (second entry, `fieldwork.queries.verified_only`);
+    a "no response" outcome has no evidence to check, is never put up for verification
+    (the progress page's "unverified" leaves it out too), and so always counts:
+    dropping it would leave only the responses that did arrive and inflate every rate.
+    """
+    from praktijktest.fieldwork.queries import verified_only
+
+    return verified_only() | (Response.outcome == "no_response")
+
+
 def reference_group(round_: Round) -> str:
     """The reference group of the round's first ground (imported rounds have one ground)."""
     for ground in round_.grounds:
@@ -47,9 +60,10 @@ def target_labels(round_: Round, pseudonymise: bool) -> dict[int, str]:
 
 
 def round_applications(
-    round_: Round, *, positive: Sequence[str] | None = None, by: Sequence[str] = (), pseudonymise: bool = False
+    round_: Round, *, positive: Sequence[str] | None = None, by: Sequence[str] = (), pseudonymise: bool = False,
+    verified_only: bool = False,
 ) -> Applications:
-    """The responded applications of a round as `analysis.Applications`."""
+    """The responded applications of a round as `analysis.Applications` (only settled ones if `verified_only`)."""
     attributes = [name for name in by if name not in COLUMN_ATTRIBUTES]
     columns = [Test.external_id, Test.target_id, RoundGroup.label, Response.outcome,
                COLUMN_ATTRIBUTES["template"], Application.send_order]
@@ -66,9 +80,12 @@ def round_applications(
         .where(Test.round_id == round_.id, Test.status != TestStatus.CANCELLED)
         .order_by(Application.id)
     )
+    if verified_only:
+        query = query.where(settled_response())
     rows = db.session.execute(query).all()
     if not rows:
-        raise AnalysisInputError("the round has no recorded responses yet")
+        raise AnalysisInputError("the round has no verified responses yet" if verified_only
+                                 else "the round has no recorded responses yet")
     data = list(zip(*rows, strict=True))
     labels = target_labels(round_, pseudonymise)
     positive_set = set(positive or round_.positive_outcomes)
@@ -108,10 +125,11 @@ INVITATION_ONLY = ("invitation",)
 
 def analyse(
     round_: Round, *, by: Sequence[str] = (), fdr: float | None = None, positive: Sequence[str] | None = None,
-    target_method: str = "exact", q_method: str = "bh", pseudonymise: bool = False,
+    target_method: str = "exact", q_method: str = "bh", pseudonymise: bool = False, verified_only: bool = False,
 ) -> RoundAnalysis:
     """Run the statistics engine on a stored round."""
-    apps = round_applications(round_, positive=positive, by=by, pseudonymise=pseudonymise)
+    apps = round_applications(round_, positive=positive, by=by, pseudonymise=pseudonymise,
+                              verified_only=verified_only)
     reference = reference_group(round_)
     if reference not in set(apps.group.tolist()):
         raise AnalysisInputError(f"the reference group {reference!r} has no responses yet")
@@ -142,11 +160,12 @@ def deviations(round_: Round, result: RoundAnalysis, positive: Sequence[str] | N
     return [{"item": key, "registered": fixed[key], "used": used[key]} for key in fixed if fixed[key] != used[key]]
 
 
-def invitation_only_flags(round_: Round, result: RoundAnalysis, pseudonymise: bool = False) -> dict:
-    """Sensitivity: the per-target flags when only an invitation counts as positive."""
+def invitation_only_flags(round_: Round, result: RoundAnalysis, pseudonymise: bool = False,
+                          verified_only: bool = False) -> dict:
+    """Sensitivity: the per-target flags when only an invitation counts as positive (same responses)."""
     try:
         alt = analyse(round_, fdr=result.fdr_level, positive=INVITATION_ONLY, target_method=result.target_method,
-                      q_method=result.q_method, pseudonymise=pseudonymise)
+                      q_method=result.q_method, pseudonymise=pseudonymise, verified_only=verified_only)
     except AnalysisInputError as error:
         return {"positive_outcomes": list(INVITATION_ONLY), "applicable": False, "reason": str(error)}
     main = {(t.target, t.group): t.flagged for t in result.targets}
