@@ -21,7 +21,7 @@ from praktijktest.organisations.services import find_organisation
 from praktijktest.rounds.models import OUTCOMES, Ground, Market, Round, RoundGround, RoundTarget
 from praktijktest.tabular import MAX_REPORTED_PROBLEMS, FileRejected
 
-from .adapter import AnalysisInputError, analyse
+from .adapter import AnalysisInputError, analyse, load_round
 from .document import analysis_document, analysis_text
 from .exporter import FORMATS, start_export, write_export
 from .importer import ImportRequest, check_file, import_plan
@@ -172,11 +172,13 @@ def analyse_command(round_id: int, fmt: str, by: tuple[str, ...], fdr: float | N
         if not uses_verification(round_):
             _fail("no response of this round has been verified yet, so --verified-only leaves nothing to analyse")
     try:
+        data = load_round(round_, by=by, pseudonymise=pseudonymise, verified_only=verified_only)
         result = analyse(round_, by=by, fdr=fdr, positive=outcomes, target_method=target_method,
-                         q_method=q_method, pseudonymise=pseudonymise, verified_only=verified_only)
+                         q_method=q_method, data=data)
     except AnalysisInputError as error:
         _fail(str(error))
-    doc = analysis_document(round_, result, outcomes, pseudonymise=pseudonymise, verified_only=verified_only)
+    doc = analysis_document(round_, result, outcomes, pseudonymise=pseudonymise, verified_only=verified_only,
+                            loaded=data)
     click.echo(json.dumps(doc, allow_nan=False) if fmt == "json" else analysis_text(doc))
 
 

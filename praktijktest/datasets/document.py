@@ -18,17 +18,18 @@ from .adapter import INVITATION_ONLY, deviations, invitation_only_flags
 
 
 def analysis_document(round_: Round, result: RoundAnalysis, positive: Sequence[str] | None = None,
-                      *, pseudonymise: bool = False, verified_only: bool = False) -> dict:
+                      *, pseudonymise: bool = False, verified_only: bool = False, loaded=None) -> dict:
     """Plain JSON of one analysed round (rates are fractions, p-values unadjusted unless named q).
 
     Adds `deviations` (choices that differ from the pre-registration) and, under
-    `sensitivity`, the flags when only an invitation counts as positive.
+    `sensitivity`, the flags when only an invitation counts as positive (on `loaded`,
+    the round as `adapter.load_round` gave it, when the caller has it already).
     """
     data = result.to_dict()
     data["deviations"] = deviations(round_, result, positive)
     sensitivity = dict(data.get("sensitivity") or {})
     if set(positive or round_.positive_outcomes) != set(INVITATION_ONLY):
-        sensitivity["invitation_only"] = invitation_only_flags(round_, result, pseudonymise, verified_only)
+        sensitivity["invitation_only"] = invitation_only_flags(round_, result, pseudonymise, verified_only, loaded)
     data["sensitivity"] = sensitivity
     breakdowns = data.pop("breakdowns")
     head = {

@@ -163,14 +163,15 @@ def _parameters(round_: Round, request: RunRequest, reference: str, by: list[str
 
 
 def _engine(round_: Round, parameters: dict):
-    """The statistics engine through the one adapter, targets as codes."""
-    from praktijktest.datasets.adapter import AnalysisInputError, analyse
+    """The statistics engine through the one adapter, targets as codes: (analysis, the loaded round)."""
+    from praktijktest.datasets.adapter import AnalysisInputError, analyse, load_round
 
     try:
+        data = load_round(round_, by=parameters["by"], pseudonymise=True,
+                          verified_only=bool(parameters.get("verified_only")))
         return analyse(round_, by=parameters["by"], fdr=parameters["fdr_level"],
                        positive=parameters["positive_outcomes"], target_method=parameters["target_method"],
-                       q_method=parameters["q_method"], pseudonymise=True,
-                       verified_only=bool(parameters.get("verified_only")))
+                       q_method=parameters["q_method"], data=data), data
     except AnalysisInputError as error:
         raise AnalysisError(_("The analysis cannot run: %(reason)s", reason=error)) from None
 
@@ -196,14 +197,14 @@ def run_analysis(round_: Round, user=None, request: RunRequest | None = None) ->
     by = list(request.by) if request.by is not None else available_breakdowns(round_)
     parameters = _parameters(round_, request, reference, by)
     try:
-        analysis = _engine(round_, parameters)
+        analysis, data = _engine(round_, parameters)
     except AnalysisError:
         if request.by is not None or not by:
             raise
         # Breakdowns chosen automatically must never stop the analysis itself.
         parameters = {**parameters, "by": [], "breakdowns_failed": by}
-        analysis = _engine(round_, parameters)
-    result = _with_invitation_only(round_, analysis, parameters)
+        analysis, data = _engine(round_, parameters)
+    result = _with_invitation_only(round_, analysis, parameters, data)
     data_hash = input_sha256(input_rows(round_, verified_only=bool(parameters.get("verified_only"))))
     snapshot = _store(round_, user, parameters, result, data_hash)
     if round_.status == RoundStatus.FIELDWORK:
@@ -213,7 +214,7 @@ def run_analysis(round_: Round, user=None, request: RunRequest | None = None) ->
     return snapshot
 
 
-def _with_invitation_only(round_: Round, analysis, parameters: dict) -> dict:
+def _with_invitation_only(round_: Round, analysis, parameters: dict, data=None) -> dict:
     """The result JSON, its sensitivity section completed with the flags under invitation-only outcomes."""
     from praktijktest.datasets.adapter import INVITATION_ONLY, invitation_only_flags
 
@@ -222,7 +223,7 @@ def _with_invitation_only(round_: Round, analysis, parameters: dict) -> dict:
         result["sensitivity"] = {**(result.get("sensitivity") or {}),
                                  "invitation_only": invitation_only_flags(
                                      round_, analysis, pseudonymise=True,
-                                     verified_only=bool(parameters.get("verified_only")))}
+                                     verified_only=bool(parameters.get("verified_only")), data=data)}
     return result
 
 
