@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import func, select
@@ -25,6 +26,19 @@ COLUMN_ATTRIBUTES = {"target_type": Target.kind, "template": func.coalesce(Templ
 
 class AnalysisInputError(ValueError):
     """The round cannot be analysed as asked (no responses yet, unknown attribute)."""
+
+
+def settled_response():
+    """The responses a "verified responses only" analysis keeps.
+
+    A response counts once it was verified (second entry, `fieldwork.queries.verified_only`);
+    a "no response" outcome has no evidence to check, is never put up for verification
+    (the progress page's "unverified" leaves it out too), and so always counts:
+    dropping it would leave only the responses that did arrive and inflate every rate.
+    """
+    from praktijktest.fieldwork.queries import verified_only
+
+    return verified_only() | (Response.outcome == "no_response")
 
 
 def reference_group(round_: Round) -> str:
@@ -46,44 +60,82 @@ def target_labels(round_: Round, pseudonymise: bool) -> dict[int, str]:
     return {i: (f"{labels[i]} [{code}]" if counts[labels[i]] > 1 else labels[i]) for i, code, _ in rows}
 
 
-def round_applications(
-    round_: Round, *, positive: Sequence[str] | None = None, by: Sequence[str] = (), pseudonymise: bool = False
-) -> Applications:
-    """The responded applications of a round as `analysis.Applications`."""
+@dataclass(frozen=True, eq=False)
+class RoundData:
+    """A round's responded applications as arrays, before "positive" is decided.
+
+    Loaded once and turned into `analysis.Applications` for each definition of a
+    positive response (the analysis and its invitation-only sensitivity share it).
+    """
+
+    test_id: np.ndarray
+    target: np.ndarray
+    group: np.ndarray
+    outcome: np.ndarray
+    template: np.ndarray
+    send_order: np.ndarray
+    attributes: dict
+    by: tuple[str, ...]
+
+    def applications(self, positive: Sequence[str]) -> Applications:
+        return Applications(test_id=self.test_id, target=self.target, group=self.group,
+                            positive=np.isin(self.outcome, list(positive)), template=self.template,
+                            send_order=self.send_order, attributes=self.attributes)
+
+
+def _text(values) -> np.ndarray:
+    """A column as a numpy unicode array, None as the empty string."""
+    return np.array(["" if v is None else str(v) for v in values], dtype=str)
+
+
+def load_round(round_: Round, *, by: Sequence[str] = (), pseudonymise: bool = False,
+               verified_only: bool = False) -> RoundData:
+    """One plain query (Core rows, no ORM objects), turned column by column into arrays."""
     attributes = [name for name in by if name not in COLUMN_ATTRIBUTES]
     columns = [Test.external_id, Test.target_id, RoundGroup.label, Response.outcome,
                COLUMN_ATTRIBUTES["template"], Application.send_order]
     columns += [COLUMN_ATTRIBUTES[name] for name in by if name in COLUMN_ATTRIBUTES]
-    if attributes:
-        columns += [Test.attributes, Application.attributes, Municipality.name]
     query = (
         select(*columns).select_from(Application)
         .join(Test, Application.test_id == Test.id).join(Target, Test.target_id == Target.id)
         .join(RoundGroup, Application.group_id == RoundGroup.id)
         .join(Response, Response.application_id == Application.id)
         .outerjoin(Template, Application.template_id == Template.id)
-        .outerjoin(Municipality, Test.municipality_id == Municipality.id)
         .where(Test.round_id == round_.id, Test.status != TestStatus.CANCELLED)
         .order_by(Application.id)
     )
-    rows = db.session.execute(query).all()
+    if attributes:
+        query = (query.add_columns(Test.attributes, Application.attributes, Municipality.name)
+                 .outerjoin(Municipality, Test.municipality_id == Municipality.id))
+    if verified_only:
+        query = query.where(settled_response())
+    # The connection, not the session: plain rows without the ORM's per-row bookkeeping.
+    rows = db.session.connection().execute(query).all()
     if not rows:
-        raise AnalysisInputError("the round has no recorded responses yet")
+        raise AnalysisInputError("the round has no verified responses yet" if verified_only
+                                 else "the round has no recorded responses yet")
     data = list(zip(*rows, strict=True))
     labels = target_labels(round_, pseudonymise)
-    positive_set = set(positive or round_.positive_outcomes)
+    # Each target's label once, then spread by index (not one dict look-up per application).
+    target_ids, inverse = np.unique(np.fromiter(data[1], dtype=np.int64, count=len(rows)), return_inverse=True)
+    target = np.array([labels[int(i)] for i in target_ids], dtype=str)[inverse]
     breakdown = {name: data[6 + i] for i, name in enumerate(n for n in by if n in COLUMN_ATTRIBUTES)}
     if attributes:
         breakdown |= _attribute_arrays(attributes, data[-3], data[-2], data[-1])
-    return Applications(
-        test_id=np.array(data[0], dtype=str),
-        target=np.array([labels[t] for t in data[1]], dtype=str),
-        group=np.array(data[2], dtype=str),
-        positive=np.fromiter((o in positive_set for o in data[3]), dtype=bool, count=len(rows)),
-        template=np.array(["" if t is None else t for t in data[4]], dtype=str),
-        send_order=np.array(["" if s is None else str(s) for s in data[5]], dtype=str),
-        attributes={name: np.array(["" if v is None else str(v) for v in breakdown[name]], dtype=str) for name in by},
+    return RoundData(
+        test_id=np.array(data[0], dtype=str), target=target, group=np.array(data[2], dtype=str),
+        outcome=np.array(data[3], dtype=str), template=_text(data[4]), send_order=_text(data[5]),
+        attributes={name: _text(breakdown[name]) for name in by}, by=tuple(by),
     )
+
+
+def round_applications(
+    round_: Round, *, positive: Sequence[str] | None = None, by: Sequence[str] = (), pseudonymise: bool = False,
+    verified_only: bool = False,
+) -> Applications:
+    """The responded applications of a round as `analysis.Applications` (only settled ones if `verified_only`)."""
+    data = load_round(round_, by=by, pseudonymise=pseudonymise, verified_only=verified_only)
+    return data.applications(positive or round_.positive_outcomes)
 
 
 def _attribute_arrays(names, test_attributes, application_attributes, municipalities) -> dict[str, list]:
@@ -108,12 +160,15 @@ INVITATION_ONLY = ("invitation",)
 
 def analyse(
     round_: Round, *, by: Sequence[str] = (), fdr: float | None = None, positive: Sequence[str] | None = None,
-    target_method: str = "exact", q_method: str = "bh", pseudonymise: bool = False,
+    target_method: str = "exact", q_method: str = "bh", pseudonymise: bool = False, verified_only: bool = False,
+    data: RoundData | None = None,
 ) -> RoundAnalysis:
-    """Run the statistics engine on a stored round."""
-    apps = round_applications(round_, positive=positive, by=by, pseudonymise=pseudonymise)
+    """Run the statistics engine on a stored round (on `data` when it was loaded already)."""
+    if data is None:
+        data = load_round(round_, by=by, pseudonymise=pseudonymise, verified_only=verified_only)
+    apps = data.applications(positive or round_.positive_outcomes)
     reference = reference_group(round_)
-    if reference not in set(apps.group.tolist()):
+    if reference not in set(np.unique(apps.group).tolist()):
         raise AnalysisInputError(f"the reference group {reference!r} has no responses yet")
     try:
         return analyse_round(apps, reference, by=list(by), fdr=fdr if fdr is not None else round_.fdr_level,
@@ -142,11 +197,15 @@ def deviations(round_: Round, result: RoundAnalysis, positive: Sequence[str] | N
     return [{"item": key, "registered": fixed[key], "used": used[key]} for key in fixed if fixed[key] != used[key]]
 
 
-def invitation_only_flags(round_: Round, result: RoundAnalysis, pseudonymise: bool = False) -> dict:
-    """Sensitivity: the per-target flags when only an invitation counts as positive."""
+def invitation_only_flags(round_: Round, result: RoundAnalysis, pseudonymise: bool = False,
+                          verified_only: bool = False, data: RoundData | None = None) -> dict:
+    """Sensitivity: the per-target flags when only an invitation counts as positive (same responses).
+
+    `data` is the main analysis's loaded round, reused rather than queried again.
+    """
     try:
         alt = analyse(round_, fdr=result.fdr_level, positive=INVITATION_ONLY, target_method=result.target_method,
-                      q_method=result.q_method, pseudonymise=pseudonymise)
+                      q_method=result.q_method, pseudonymise=pseudonymise, verified_only=verified_only, data=data)
     except AnalysisInputError as error:
         return {"positive_outcomes": list(INVITATION_ONLY), "applicable": False, "reason": str(error)}
     main = {(t.target, t.group): t.flagged for t in result.targets}

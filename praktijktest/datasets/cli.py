@@ -21,7 +21,7 @@ from praktijktest.organisations.services import find_organisation
 from praktijktest.rounds.models import OUTCOMES, Ground, Market, Round, RoundGround, RoundTarget
 from praktijktest.tabular import MAX_REPORTED_PROBLEMS, FileRejected
 
-from .adapter import AnalysisInputError, analyse
+from .adapter import AnalysisInputError, analyse, load_round
 from .document import analysis_document, analysis_text
 from .exporter import FORMATS, start_export, write_export
 from .importer import ImportRequest, check_file, import_plan
@@ -150,10 +150,12 @@ def _round(round_id: int) -> Round:
               help="bh: Benjamini-Hochberg q-values; storey: Storey's adaptive q-values (needs at least 50 "
                    "target comparisons; a deviation unless pre-registered).")
 @click.option("--pseudonymise", is_flag=True, help="Show targets by their codes, as viewers see them.")
+@click.option("--verified-only", is_flag=True, help="Only responses that were verified (second entry); 'no response' "
+              "outcomes have nothing to verify and stay in. The output says how many responses were left out.")
 @click.option("--store", is_flag=True, help="Store the result as an analysis snapshot (the round becomes analysed); "
               "options that differ from the pre-registration are recorded as deviations.")
 def analyse_command(round_id: int, fmt: str, by: tuple[str, ...], fdr: float | None, positive: str | None,
-                    target_method: str, q_method: str, pseudonymise: bool, store: bool) -> None:
+                    target_method: str, q_method: str, pseudonymise: bool, verified_only: bool, store: bool) -> None:
     """Analyse round ROUND_ID: response rates per group, comparisons, and the evidence per target."""
     round_ = _round(round_id)
     outcomes = _outcomes(positive)
@@ -162,14 +164,21 @@ def analyse_command(round_id: int, fmt: str, by: tuple[str, ...], fdr: float | N
 
         store_snapshot(round_, fmt, by=by, fdr=fdr, positive=outcomes,
                        target_method=target_method if target_method != "exact" else None,
-                       q_method=q_method if q_method != "bh" else None)
+                       q_method=q_method if q_method != "bh" else None, verified_only=verified_only)
         return
+    if verified_only:
+        from praktijktest.results.snapshots import uses_verification
+
+        if not uses_verification(round_):
+            _fail("no response of this round has been verified yet, so --verified-only leaves nothing to analyse")
     try:
+        data = load_round(round_, by=by, pseudonymise=pseudonymise, verified_only=verified_only)
         result = analyse(round_, by=by, fdr=fdr, positive=outcomes, target_method=target_method,
-                         q_method=q_method, pseudonymise=pseudonymise)
+                         q_method=q_method, data=data)
     except AnalysisInputError as error:
         _fail(str(error))
-    doc = analysis_document(round_, result, outcomes, pseudonymise=pseudonymise)
+    doc = analysis_document(round_, result, outcomes, pseudonymise=pseudonymise, verified_only=verified_only,
+                            loaded=data)
     click.echo(json.dumps(doc, allow_nan=False) if fmt == "json" else analysis_text(doc))
 
 

@@ -18,17 +18,18 @@ from .adapter import INVITATION_ONLY, deviations, invitation_only_flags
 
 
 def analysis_document(round_: Round, result: RoundAnalysis, positive: Sequence[str] | None = None,
-                      *, pseudonymise: bool = False) -> dict:
+                      *, pseudonymise: bool = False, verified_only: bool = False, loaded=None) -> dict:
     """Plain JSON of one analysed round (rates are fractions, p-values unadjusted unless named q).
 
     Adds `deviations` (choices that differ from the pre-registration) and, under
-    `sensitivity`, the flags when only an invitation counts as positive.
+    `sensitivity`, the flags when only an invitation counts as positive (on `loaded`,
+    the round as `adapter.load_round` gave it, when the caller has it already).
     """
     data = result.to_dict()
     data["deviations"] = deviations(round_, result, positive)
     sensitivity = dict(data.get("sensitivity") or {})
     if set(positive or round_.positive_outcomes) != set(INVITATION_ONLY):
-        sensitivity["invitation_only"] = invitation_only_flags(round_, result, pseudonymise)
+        sensitivity["invitation_only"] = invitation_only_flags(round_, result, pseudonymise, verified_only, loaded)
     data["sensitivity"] = sensitivity
     breakdowns = data.pop("breakdowns")
     head = {
@@ -39,6 +40,10 @@ def analysis_document(round_: Round, result: RoundAnalysis, positive: Sequence[s
         "reference_group": data.pop("reference_group"),
         "positive_outcomes": list(positive or round_.positive_outcomes),
     }
+    if verified_only:
+        from praktijktest.results.snapshots import unverified_count
+
+        head |= {"verified_only": True, "responses_left_out": unverified_count(round_)}
     data["breakdowns"] = {name: b["values"] for name, b in breakdowns.items()}
     data["heterogeneity"] = {
         name: {"tests": b["heterogeneity"], "applications_missing": b["applications_missing"]}
@@ -64,6 +69,8 @@ def analysis_text(doc: dict) -> str:
         "",
         "Positive-response rate per group (95% Wilson interval):",
     ]
+    if doc.get("verified_only"):
+        lines[2:2] = [f"Verified responses only: {doc['responses_left_out']} responses not yet verified were left out."]
     for g in doc["groups"]:
         low, high = g["ci95"]
         lines.append(f"  {g['group']:<20} {g['positives']:>7} / {g['applications']:<7} {_pct(g['rate']):>8} "

@@ -23,16 +23,20 @@ def _echo_snapshot(snapshot, round_, fmt: str, made: bool) -> None:
     click.echo(f"{'Stored' if made else 'Using'} analysis snapshot {snapshot.id} of round {round_.id}: "
                f"sha256 {snapshot.sha256}, data sha256 {snapshot.input_sha256}, {snapshot.applications} applications; "
                f"round status {round_.status}.")
+    if (snapshot.parameters or {}).get("verified_only"):
+        click.echo(f"Verified responses only: {snapshot.parameters.get('responses_left_out', 0)} responses not yet "
+                   "verified were left out.")
     for deviation in snapshot.deviations or []:
         click.echo(f"Deviation from the pre-registration: {json.dumps(deviation)}", err=True)
 
 
-def store_snapshot(round_, fmt: str, *, by, fdr, positive, target_method, q_method=None) -> None:
+def store_snapshot(round_, fmt: str, *, by, fdr, positive, target_method, q_method=None,
+                   verified_only: bool = False) -> None:
     """`rounds analyse ROUND_ID --store`: run, store, commit, print the hashes."""
     from praktijktest.results.snapshots import AnalysisError, RunRequest, run_analysis
 
     request = RunRequest(positive=tuple(positive) if positive else None, fdr=fdr, target_method=target_method,
-                         q_method=q_method, by=tuple(by) if by else None)
+                         q_method=q_method, by=tuple(by) if by else None, verified_only=verified_only)
     try:
         snapshot = run_analysis(round_, None, request)
     except AnalysisError as error:

@@ -26,6 +26,7 @@ def results_context(round_: Round, snapshot: AnalysisSnapshot, trend: list[dict]
     targets = [t for t in result.get("targets") or [] if isinstance(t, dict)]
     return {
         "round": round_, "snapshot": snapshot, "result": result, "market": round_.market,
+        "verified_note": p.verified_only_note(snapshot.parameters),
         "summary": p.summary_sentences(result, round_.market),
         "comparisons": comparisons,
         "test_labels": [p.test_count_labels(round_.market, c.get("reference") or result.get("reference_group"),
@@ -47,10 +48,12 @@ def results_context(round_: Round, snapshot: AnalysisSnapshot, trend: list[dict]
 
 def round_findings(round_: Round) -> dict | None:
     """What the round page leads with once the round has been analysed: the latest summary."""
-    from praktijktest.results.snapshots import ANALYSABLE, latest_snapshot
+    from praktijktest.results.snapshots import ANALYSABLE, latest_snapshot, uses_verification
 
     snapshot = latest_snapshot(round_)
+    can_analyse = round_.status in ANALYSABLE
     if snapshot is None:
-        return {"snapshot": None, "summary": [], "can_analyse": round_.status in ANALYSABLE}
+        return {"snapshot": None, "summary": [], "can_analyse": can_analyse,
+                "uses_verification": can_analyse and uses_verification(round_)}
     return {"snapshot": snapshot, "summary": p.summary_sentences(snapshot.result or {}, round_.market),
-            "can_analyse": round_.status in ANALYSABLE}
+            "verified_note": p.verified_only_note(snapshot.parameters), "can_analyse": can_analyse}

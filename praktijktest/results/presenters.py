@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from praktijktest.i18n import format_number, format_percent
 
@@ -148,15 +149,28 @@ def evidence_counts(targets: list[dict]) -> list[tuple[str, int]]:
     return [(evidence_label(k), counts[k]) for k in order if k in counts]
 
 
+def verified_only_note(parameters: dict | None) -> str | None:
+    """The plain sentence for an analysis limited to verified responses, or None for all responses."""
+    if not (parameters or {}).get("verified_only"):
+        return None
+    left_out = int((parameters or {}).get("responses_left_out") or 0)
+    return ngettext("These figures use verified responses only: %(num)d response that was not yet verified "
+                    "was left out.",
+                    "These figures use verified responses only: %(num)d responses that were not yet verified "
+                    "were left out.", left_out)
+
+
 def deviation_text(deviation: dict) -> str:
     """One deviation from the pre-registration in words."""
     kind = deviation.get("kind")
     if kind == "no_preregistration":
         return _("This round has no pre-registered protocol (it was imported or never locked): the analysis uses "
                  "the round's own settings.")
+    if kind == "verified_only":
+        return verified_only_note({"verified_only": True, "responses_left_out": deviation.get("left_out")})
     if kind == "parameter":
         names = {"positive_outcomes": _("positive outcomes"), "fdr_level": _("false discovery rate"),
-                 "target_method": _("method per target")}
+                 "target_method": _("method per target"), "q_method": _("method for q-values")}
         return _("%(field)s: pre-registered %(planned)s, used %(used)s.",
                  field=names.get(deviation.get("field"), deviation.get("field")),
                  planned=_value(deviation.get("planned")), used=_value(deviation.get("used")))

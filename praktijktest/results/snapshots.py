@@ -44,6 +44,8 @@ class RunRequest:
     target_method: str | None = None
     q_method: str | None = None
     by: tuple[str, ...] | None = None
+    # Only responses that were verified (or are "no response", which has nothing to verify).
+    verified_only: bool = False
     extra: dict = field(default_factory=dict)
 
 
@@ -73,16 +75,35 @@ def _pyproject_version() -> str:
         return "unknown"
 
 
-def input_rows(round_: Round) -> list[list[str]]:
+def _responses(round_: Round):
+    """The responses of the round's tests that are not cancelled, with their application and test."""
+    return (select().select_from(Application).join(Test, Application.test_id == Test.id)
+            .join(Response, Response.application_id == Application.id)
+            .where(Test.round_id == round_.id, Test.status != TestStatus.CANCELLED))
+
+
+def input_rows(round_: Round, verified_only: bool = False) -> list[list[str]]:
     """Every analysed application as [test, target code, group, outcome], in a fixed order."""
-    rows = db.session.execute(
-        select(Test.external_id, Target.code, RoundGroup.label, Response.outcome)
-        .select_from(Application).join(Test, Application.test_id == Test.id)
-        .join(Target, Test.target_id == Target.id).join(RoundGroup, Application.group_id == RoundGroup.id)
-        .join(Response, Response.application_id == Application.id)
-        .where(Test.round_id == round_.id, Test.status != TestStatus.CANCELLED)
-    ).all()
-    return sorted([str(t), str(c), str(g), str(o)] for t, c, g, o in rows)
+    query = (_responses(round_).add_columns(Test.external_id, Target.code, RoundGroup.label, Response.outcome)
+             .join(Target, Test.target_id == Target.id).join(RoundGroup, Application.group_id == RoundGroup.id))
+    if verified_only:
+        from praktijktest.datasets.adapter import settled_response
+
+        query = query.where(settled_response())
+    return sorted([str(t), str(c), str(g), str(o)] for t, c, g, o in db.session.execute(query).all())
+
+
+def uses_verification(round_: Round) -> bool:
+    """Whether any response of the round was verified: only then is "verified responses only" offered."""
+    return db.session.scalar(_responses(round_).add_columns(Response.id)
+                             .where(Response.verified_at.is_not(None)).limit(1)) is not None
+
+
+def unverified_count(round_: Round) -> int:
+    """Responses a "verified responses only" analysis leaves out: recorded, checkable, not yet verified."""
+    from praktijktest.datasets.adapter import settled_response
+
+    return db.session.scalar(_responses(round_).add_columns(db.func.count()).where(~settled_response())) or 0
 
 
 def input_sha256(rows: list[list[str]]) -> str:
@@ -116,6 +137,9 @@ def compute_deviations(round_: Round, parameters: dict, engine_deviations=None) 
     for name in ("positive_outcomes", "fdr_level", "target_method", "q_method"):
         if parameters.get(name) != planned[name]:
             out.append({"kind": "parameter", "field": name, "planned": planned[name], "used": parameters.get(name)})
+    if parameters.get("verified_only"):
+        # The protocol analyses every recorded response; a subset is a choice made afterwards.
+        out.append({"kind": "verified_only", "left_out": parameters.get("responses_left_out")})
     return out
 
 
@@ -132,18 +156,22 @@ def _parameters(round_: Round, request: RunRequest, reference: str, by: list[str
         "q_method": request.q_method or planned["q_method"],
         "by": by,
         "tests_pending": int(pending),
+        # Present only when asked, so that snapshots of the whole data keep their hash recipe.
+        **({"verified_only": True, "responses_left_out": unverified_count(round_)} if request.verified_only else {}),
         **request.extra,
     }
 
 
 def _engine(round_: Round, parameters: dict):
-    """The statistics engine through the one adapter, targets as codes."""
-    from praktijktest.datasets.adapter import AnalysisInputError, analyse
+    """The statistics engine through the one adapter, targets as codes: (analysis, the loaded round)."""
+    from praktijktest.datasets.adapter import AnalysisInputError, analyse, load_round
 
     try:
+        data = load_round(round_, by=parameters["by"], pseudonymise=True,
+                          verified_only=bool(parameters.get("verified_only")))
         return analyse(round_, by=parameters["by"], fdr=parameters["fdr_level"],
                        positive=parameters["positive_outcomes"], target_method=parameters["target_method"],
-                       q_method=parameters["q_method"], pseudonymise=True)
+                       q_method=parameters["q_method"], data=data), data
     except AnalysisInputError as error:
         raise AnalysisError(_("The analysis cannot run: %(reason)s", reason=error)) from None
 
@@ -159,6 +187,9 @@ def run_analysis(round_: Round, user=None, request: RunRequest | None = None) ->
     request = request or RunRequest()
     if RoundStatus(round_.status) not in ANALYSABLE:
         raise AnalysisError(_("A round can be analysed once its fieldwork has started."))
+    if request.verified_only and not uses_verification(round_):
+        raise AnalysisError(_("No response of this round has been verified yet, so there is nothing to analyse "
+                              "with verified responses only."))
     try:
         reference = reference_group(round_)
     except AnalysisInputError:
@@ -166,15 +197,16 @@ def run_analysis(round_: Round, user=None, request: RunRequest | None = None) ->
     by = list(request.by) if request.by is not None else available_breakdowns(round_)
     parameters = _parameters(round_, request, reference, by)
     try:
-        analysis = _engine(round_, parameters)
+        analysis, data = _engine(round_, parameters)
     except AnalysisError:
         if request.by is not None or not by:
             raise
         # Breakdowns chosen automatically must never stop the analysis itself.
         parameters = {**parameters, "by": [], "breakdowns_failed": by}
-        analysis = _engine(round_, parameters)
-    result = _with_invitation_only(round_, analysis, parameters)
-    snapshot = _store(round_, user, parameters, result, input_sha256(input_rows(round_)))
+        analysis, data = _engine(round_, parameters)
+    result = _with_invitation_only(round_, analysis, parameters, data)
+    data_hash = input_sha256(input_rows(round_, verified_only=bool(parameters.get("verified_only"))))
+    snapshot = _store(round_, user, parameters, result, data_hash)
     if round_.status == RoundStatus.FIELDWORK:
         from praktijktest.rounds.services import transition
 
@@ -182,14 +214,16 @@ def run_analysis(round_: Round, user=None, request: RunRequest | None = None) ->
     return snapshot
 
 
-def _with_invitation_only(round_: Round, analysis, parameters: dict) -> dict:
+def _with_invitation_only(round_: Round, analysis, parameters: dict, data=None) -> dict:
     """The result JSON, its sensitivity section completed with the flags under invitation-only outcomes."""
     from praktijktest.datasets.adapter import INVITATION_ONLY, invitation_only_flags
 
     result = analysis.to_dict()
     if set(parameters["positive_outcomes"]) != set(INVITATION_ONLY):
         result["sensitivity"] = {**(result.get("sensitivity") or {}),
-                                 "invitation_only": invitation_only_flags(round_, analysis, pseudonymise=True)}
+                                 "invitation_only": invitation_only_flags(
+                                     round_, analysis, pseudonymise=True,
+                                     verified_only=bool(parameters.get("verified_only")), data=data)}
     return result
 
 

@@ -12,14 +12,21 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import BooleanField, HiddenField
 
 from praktijktest.accounts.models import Role
 from praktijktest.permissions import get_owned_or_404, roles_required
 from praktijktest.results import presenters
 from praktijktest.results.context import results_context
 from praktijktest.results.figures import chart_by_key
-from praktijktest.results.snapshots import AnalysisError, latest_snapshot, run_analysis, snapshot_of_round
+from praktijktest.results.snapshots import (
+    AnalysisError,
+    RunRequest,
+    latest_snapshot,
+    run_analysis,
+    snapshot_of_round,
+    uses_verification,
+)
 from praktijktest.results.target_table import TableRequest, target_names, target_table
 from praktijktest.results.trend import trend_rows
 from praktijktest.rounds.models import Round
@@ -33,6 +40,8 @@ SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
 class AnalyseForm(FlaskForm):
     version = HiddenField()
+    # Offered only when the round has verified responses (templates check `uses_verification`).
+    verified_only = BooleanField()
 
 
 def _snapshot_or_404(round_: Round, snapshot_id: int):
@@ -53,7 +62,7 @@ def analyse(round_id: int):
         flash(_("Someone else changed this round in the meantime; reload the page and try again."), "error")
         return redirect(url_for("rounds.detail", round_id=round_.id))
     try:
-        snapshot = run_analysis(round_, current_user)
+        snapshot = run_analysis(round_, current_user, RunRequest(verified_only=bool(form.verified_only.data)))
     except AnalysisError as error:
         flash(str(error), "error")
         return redirect(url_for("rounds.detail", round_id=round_.id))
@@ -69,7 +78,8 @@ def latest(round_id: int):
     if snapshot is not None:
         return redirect(url_for(".show", round_id=round_.id, snapshot_id=snapshot.id))
     return render_template("results/none.html", round=round_, form=AnalyseForm(),
-                           is_coordinator=current_user.role == Role.COORDINATOR)
+                           is_coordinator=current_user.role == Role.COORDINATOR,
+                           uses_verification=uses_verification(round_))
 
 
 @bp.route("/<int:round_id>/results/<int:snapshot_id>")
@@ -79,6 +89,7 @@ def show(round_id: int, snapshot_id: int):
     snapshot = _snapshot_or_404(round_, snapshot_id)
     return render_template("results/show.html", form=AnalyseForm(), languages_report=REPORT_LANGUAGES,
                            is_coordinator=current_user.role == Role.COORDINATOR,
+                           uses_verification=uses_verification(round_),
                            **results_context(round_, snapshot, trend_rows(round_)))
 
 
