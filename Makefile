@@ -54,14 +54,20 @@ test: $(VENV)/.installed-dev translations
 	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgresql; \
 	else echo "TEST_DATABASE_URL is not set: the PostgreSQL pass is skipped (.ci/run sets it)."; fi
 
+# pytest-xdist processes per pass. Each has its own SQLite files, and on PostgreSQL its
+# own database `<name>_gw<N>` (tests/conftest.py). One process by default: on the shared
+# 2-core machine `-n 2` was slower and the SQLite pass not green (docs/testing.md);
+# PYTEST_JOBS=2 runs two.
+PYTEST_JOBS ?= 0
+
 # The statistics tests touch no database, so the PostgreSQL pass leaves them out.
 test-sqlite:
 	@echo "== tests on SQLite"
-	TEST_DATABASE_URL= $(BIN)/pytest -q tests
+	TEST_DATABASE_URL= $(BIN)/pytest -q -n $(PYTEST_JOBS) tests
 
 test-postgresql:
 	@echo "== tests on PostgreSQL ($$TEST_DATABASE_URL)"
-	$(BIN)/pytest -q tests --ignore=tests/analysis
+	$(BIN)/pytest -q -n $(PYTEST_JOBS) tests --ignore=tests/analysis
 
 bench: $(VENV)/.installed-dev translations
 	$(BIN)/python -m benchmarks.run

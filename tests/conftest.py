@@ -27,6 +27,53 @@ TEST_PASSWORD = "Correct-horse-battery-9"
 FAST_HASHING = {"PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_KIB": 64, "PASSWORD_HASH_PARALLELISM": 1}
 
 
+def worker_database_url(base: str, worker: str) -> str:
+    """The database of one pytest-xdist worker: the configured one's name with the worker id (`test_gw0`)."""
+    url = sa.make_url(base)
+    return url.set(database=f"{url.database}_{worker}").render_as_string(hide_password=False)
+
+
+def _maintenance(base: str, statement: str) -> None:
+    """CREATE/DROP DATABASE cannot run in a transaction: autocommit, on the configured database."""
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
+def pytest_configure(config) -> None:
+    """With `pytest -n`, each worker on PostgreSQL gets a database of its own.
+
+    The fixtures below drop and rebuild the schema of TEST_DATABASE_URL, and the
+    server fixtures add schemas beside it: two workers on one database would
+    tear down each other's tables. Each worker makes `<name>_<worker>` (the
+    migrations add the extensions they need, such as pg_trgm), points
+    TEST_DATABASE_URL at it for everything it runs, and drops it at the end.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not (worker and base and base.startswith("postgresql")):
+        return
+    url = worker_database_url(base, worker)
+    name = sa.make_url(url).database
+    _maintenance(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _maintenance(base, f'CREATE DATABASE "{name}"')
+    os.environ["TEST_DATABASE_URL"] = url
+    config.stash[_WORKER_DATABASE] = (base, name)
+
+
+def pytest_unconfigure(config) -> None:
+    if _WORKER_DATABASE in config.stash:
+        base, name = config.stash[_WORKER_DATABASE]
+        os.environ["TEST_DATABASE_URL"] = base
+        _maintenance(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+_WORKER_DATABASE = pytest.StashKey[tuple]()
+
+
 def test_database_url(tmp_dir: Path, name: str = "test") -> str:
     """PostgreSQL when TEST_DATABASE_URL is set, else a fresh SQLite file."""
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / (name + '.sqlite')}"

@@ -4,10 +4,20 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from scipy.stats import binom
+import pytest
+from scipy.stats import binom, norm
+from statsmodels.stats.multitest import multipletests
 
 from analysis import analyse_round
-from analysis.evidence import further_tests_sign
+from analysis.evidence import (
+    MAX_FURTHER_TESTS,
+    flag_threshold,
+    fmt_p,
+    further_tests_sign,
+    further_tests_z,
+    level,
+    sentence,
+)
 from tests.analysis.pairs import AGST, BOTH, FAV, NONE, _pairs  # noqa: F401
 
 
@@ -24,6 +34,13 @@ def _round(**extra):
     return analyse_round(_pairs(data), "ref", **extra)
 
 
+def _sign_p(tests) -> float:
+    """One-sided exact sign test on the discordant tests, written out with scipy (not the code's helpers)."""
+    b = sum(1 for t in tests if t == FAV)
+    d = b + sum(1 for t in tests if t == AGST)
+    return float(binom.sf(b - 1, d, 0.5)) if d else 1.0
+
+
 def test_levels_and_further_tests():
     result = _round()
     by = {t.target: t for t in result.targets}
@@ -32,12 +49,89 @@ def test_levels_and_further_tests():
     assert by["few"].evidence_level == "cannot_reach"
     assert by["mixed"].evidence_level == "weak"
     assert by["against"].evidence_level == "no_indication" and by["against"].further_tests_needed is None
-    # 'few': 3 of its 4 tests favour the reference, none the group. With 'strong'
-    # flagged, BH flags it too once p <= 0.05 * 2 / 20 = 0.005, i.e. 2^-m with
-    # m = 8 discordant tests: 8 / (3/4) = 10.7 tests in all, 6 or 7 more.
     assert result.flagged_targets == 1
-    assert 2.0**-8 <= 0.005 < 2.0**-7
-    assert by["few"].further_tests_needed in (6, 7)
+
+
+def test_further_tests_are_those_that_make_benjamini_hochberg_flag_the_target():
+    # Independent of the code: statsmodels' BH on exact sign-test p-values of all 20
+    # targets. 'few' (3 of 4 tests favour the reference, none the group) with the same
+    # pattern extended by x tests has round(3 (4 + x) / 4) discordant tests, all
+    # favouring: p = 2^-m. BH (q = 5%, 20 comparisons, 'strong' also flagged) needs
+    # p <= 2 x 0.05 / 20 = 0.005, so m = 8 (2^-8 = 0.0039; 2^-7 = 0.0078): x = 6.
+    data = {
+        "strong": [FAV] * 12 + [NONE] * 3, "few": [FAV] * 3 + [NONE], "mixed": [FAV] * 5 + [AGST] * 4,
+        "against": [AGST] * 3 + [BOTH], "silent": [NONE] * 6 + [BOTH] * 4, "balanced": [FAV] * 10 + [AGST] * 10,
+    } | {f"quiet{i}": [NONE, BOTH] for i in range(14)}
+
+    def bh_flags(per_target):
+        names = list(per_target)
+        flags = multipletests([_sign_p(per_target[n]) for n in names], alpha=0.05, method="fdr_bh")[0]
+        return {n for n, f in zip(names, flags, strict=True) if f}
+
+    assert bh_flags(data) == {"strong"}
+    assert next(t for t in analyse_round(_pairs(data), "ref").targets if t.target == "few").further_tests_needed == 6
+    assert bh_flags(data | {"few": [FAV] * 8 + [NONE] * 2}) == {"strong", "few"}  # x = 6: 10 tests, 8 discordant
+    assert bh_flags(data | {"few": [FAV] * 7 + [NONE] * 2}) == {"strong"}  # x = 5: 9 tests, round(6.75) = 7
+
+
+def test_flag_threshold_is_the_largest_p_that_benjamini_hochberg_still_flags():
+    # Hand-worked: q = 5%, 2 others flagged, 20 comparisons: 3 x 0.05 / 20 = 0.0075; with
+    # Storey's pi0 = 0.5 the BH level doubles: 0.015. Checked against statsmodels' BH at q / pi0.
+    assert flag_threshold(2, 20, 0.05) == pytest.approx(0.0075)
+    assert flag_threshold(2, 20, 0.05, pi0=0.5) == pytest.approx(0.015)
+    assert flag_threshold(np.array([0, 4]), 10, 0.10, pi0=0.8) == pytest.approx([0.0125, 0.0625])
+    others = [1e-5, 2e-4]
+    fillers = [0.5 + 0.02 * i for i in range(17)]
+    for pi0 in (1.0, 0.5):
+        threshold = flag_threshold(2, 20, 0.05, pi0=pi0)
+        for p, flagged in ((threshold * 0.999, True), (threshold * 1.001, False)):
+            reject = multipletests(others + [p] + fillers, alpha=0.05 / pi0, method="fdr_bh")[0]
+            assert bool(reject[2]) is flagged, (pi0, p)
+    assert flag_threshold(0, 0, 0.05) == pytest.approx(0.05)  # no comparisons: one, not a division by zero
+
+
+@pytest.mark.parametrize(("kwargs", "code"), [
+    ({"flagged": True, "favoured": True, "informative": 5, "p": 0.001, "min_p": 0.001}, "flagged"),
+    ({"flagged": False, "favoured": True, "informative": 5, "p": 0.05, "min_p": 0.001}, "single_target"),
+    ({"flagged": False, "favoured": True, "informative": 5, "p": 0.0501, "min_p": 0.001}, "weak"),
+    ({"flagged": False, "favoured": True, "informative": 5, "p": 0.04, "min_p": 0.01}, "single_target"),
+    ({"flagged": False, "favoured": True, "informative": 5, "p": 0.04, "min_p": 0.0101}, "cannot_reach"),
+    ({"flagged": False, "favoured": True, "informative": 5, "p": 0.04, "min_p": None}, "cannot_reach"),
+    ({"flagged": True, "favoured": False, "informative": 5, "p": 0.001, "min_p": 0.001}, "no_indication"),
+    ({"flagged": False, "favoured": True, "informative": 5, "p": None, "min_p": 0.001}, "no_indication"),
+    ({"flagged": True, "favoured": True, "informative": 0, "p": 0.001, "min_p": 0.001}, "no_informative_test"),
+])
+def test_every_level_at_its_boundary(kwargs, code):
+    # threshold 0.01; single target at p <= 0.05 exactly (the round's single-target level).
+    assert level(threshold=0.01, **kwargs) == code
+
+
+def test_single_target_level_in_a_round():
+    # 'near' alone: 10 of 12 discordant tests favour the reference: p = P(B >= 10 | 12) =
+    # (66 + 12 + 1) / 4096 = 0.0193 < 0.05, above 0.05 / 20 = 0.0025, which 12 of 12 (2^-12) could reach.
+    data = {"near": [FAV] * 10 + [AGST] * 2} | {f"q{i}": [NONE, BOTH] for i in range(19)}
+    near = next(t for t in analyse_round(_pairs(data), "ref").targets if t.target == "near")
+    assert near.p_value == pytest.approx(79 / 4096)
+    assert near.evidence_level == "single_target" and not near.flagged
+
+
+def test_sentence_counts_come_from_the_facts():
+    facts = {"reference": "ref", "group": "grp", "fdr": 0.05, "tests": 10, "reference_favoured": 5,
+             "group_favoured": 2, "informative_tests": 7, "comparisons": 20, "p": 0.23, "q": 0.6, "further": 0}
+    text = sentence("weak", facts)
+    assert text.startswith("In 5 of its 10 tests the ref group got the better response, in 2 the grp group; "
+                           "in 3 both were treated alike.")
+    assert "p = 0.230" in text and "further test" not in text
+    assert "About 4 further tests with" in sentence("weak", facts | {"further": 4})
+    assert "In 1 of its 1 test the" in sentence("weak", facts | {"tests": 1, "reference_favoured": 1,
+                                                                 "group_favoured": 0})
+
+
+@pytest.mark.parametrize(("p", "text"), [(None, "not available"), (float("nan"), "not available"),
+                                         (0.00009, "< 0.0001"), (0.0001, "0.0001"), (0.00099, "0.00099"),
+                                         (0.001, "0.001"), (0.0456, "0.046")])
+def test_p_values_are_never_written_as_zero(p, text):
+    assert fmt_p(p) == text
 
 
 def test_no_informative_test_is_not_no_indication():
@@ -107,3 +201,32 @@ def test_further_tests_is_the_first_crossing():
 
         first = next(x for x in range(0, 10_001) if p_after(x) <= thr)
         assert further_tests_sign(np.array([tests]), np.array([b]), np.array([c]), thr)[0] == max(first, 1)
+
+
+def test_further_tests_z_is_the_first_job_count_whose_z_reaches_the_threshold():
+    # KRW: z grows with sqrt(jobs). Brute force with scipy: the smallest x with
+    # P(Z > z sqrt((J + x) / J)) <= threshold.
+    x = np.arange(0, MAX_FURTHER_TESTS + 1)
+    for jobs, z, thr in [(100, 1.0, 0.025), (40, 0.7, 0.001), (12, 1.5, 0.01), (300, 0.9, 0.0005)]:
+        first = int(np.flatnonzero(norm.sf(z * np.sqrt((jobs + x) / jobs)) <= thr)[0])
+        assert further_tests_z(np.array([jobs]), np.array([z]), thr)[0] == max(first, 1)
+    # 100 jobs, z = 1, one-sided 2.5%: z* = 1.96, 100 x 1.96^2 = 384.1 -> 385 jobs, 285 more.
+    assert further_tests_z(np.array([100]), np.array([1.0]), 0.025)[0] == 285
+
+
+def test_further_tests_z_refuses_what_cannot_be_reached():
+    got = further_tests_z(np.array([50, 50, 50, 50]), np.array([0.0, -1.0, np.nan, 0.01]), np.array([0.01] * 4))
+    # z <= 0: more of the same never favours the reference; 0.01: 50 (2.33 / 0.01)^2 jobs is past the limit.
+    assert got.tolist() == [-1, -1, -1, -1]
+    edge = norm.isf(0.01) / np.sqrt((50 + MAX_FURTHER_TESTS) / 50)  # exactly MAX_FURTHER_TESTS more jobs
+    # 50 (10050 / 1.001^2) = 10029.9 jobs: ceil, minus 50, is 9980 more.
+    assert further_tests_z(np.array([50]), np.array([edge * 1.001]), 0.01)[0] == MAX_FURTHER_TESTS - 20
+    assert further_tests_z(np.array([50]), np.array([edge * 0.999]), 0.01)[0] == -1
+    assert further_tests_z(np.array([50]), np.array([3.0]), 0.01)[0] == 1  # already past: at least one, never 0
+
+
+def test_further_tests_sign_refuses_patterns_that_do_not_favour_the_reference():
+    got = further_tests_sign(np.array([10, 10, 0, 10]), np.array([3, 3, 0, 0]), np.array([3, 4, 0, 0]), 0.01)
+    assert got.tolist() == [-1, -1, -1, -1]  # tie, against, no tests, no discordant test
+    # 5 of 6 tests discordant, 3 favour and 2 against: p grows with m only slowly; the search stops at the limit.
+    assert further_tests_sign(np.array([6]), np.array([3]), np.array([2]), 1e-100)[0] == -1

@@ -9,7 +9,10 @@ Every page passes axe; `-s` prints what the coordinator saw at each step.
 """
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import re
 import uuid
 from pathlib import Path
 
@@ -56,7 +59,7 @@ def create_round(page, title: str) -> int:
     page.fill("#grounds-0-others", "Maghrebijnse naam")
     page.fill("#planned_tests_per_target", "3")
     page.fill("#fdr_level", "5")
-    page.fill("#protocol", "Twee sollicitaties per vacature, één tot drie werkdagen na elkaar. Uitnodigingen afzeggen.")
+    page.fill("#protocol", PROTOCOL)
     submit(page, "#save")
     assert page.locator("main h1").inner_text().startswith(title)
     return int(page.url.rstrip("/").split("/")[-1])
@@ -73,8 +76,8 @@ def add_profiles_and_templates(page, round_id: int) -> None:
     page.goto(f"/rounds/{round_id}/templates")
     for name in ("Brief A", "Brief B"):
         page.fill("#name", name)
-        page.fill("#subject", "Sollicitatie {{ listing.title }}")
-        page.fill("#body", f"Beste,\nik solliciteer als {{{{ listing.title }}}} ({name}).\n{{{{ profile.name }}}}")
+        page.fill("#subject", SUBJECT)
+        page.fill("#body", letter(name).replace("\r\n", "\n"))
         submit(page, "main form:not(.inline-form) button[type=submit]")
     assert page.locator("main table tbody tr").count() == 2
 
@@ -83,9 +86,11 @@ def import_targets(page, csv_path) -> None:
     page.goto("/targets/")
     follow(page, "main a[href='/targets/import/']")
     page.set_input_files("#file", str(csv_path))
-    assert submit(page).status == 200  # the preview
-    assert submit(page).status == 200  # confirmed
-    assert "16" in page.locator("main [role=status]").inner_text()
+    submit(page)  # the preview
+    assert page.locator("main .field-error, main .flash-error").count() == 0, page.locator("main").inner_text()
+    submit(page)  # confirmed
+    assert page.locator("main [role=status]").first.inner_text() == (
+        "16 werkgevers en verhuurders toegevoegd, 0 bijgewerkt.")
 
 
 def generate_schedule(page) -> str:
@@ -94,8 +99,34 @@ def generate_schedule(page) -> str:
     page.fill("#lag_max", "3")
     page.fill("#tests_per_day", "4")
     page.fill("#seed", "2026")
-    assert submit(page, "main form button[type=submit]").status == 200
+    submit(page, "main form button[type=submit]")
+    assert page.locator("main .field-error").count() == 0, page.locator("main").inner_text()
     return page.locator("main [role=status]").first.inner_text()
+
+
+PROTOCOL = "Twee sollicitaties per vacature, één tot drie werkdagen na elkaar. Uitnodigingen afzeggen."
+SUBJECT = "Sollicitatie {{ listing.title }}"
+
+
+def letter(name: str) -> str:
+    # Browsers send a textarea's line breaks as CRLF (HTML form submission).
+    return f"Beste,\r\nik solliciteer als {{{{ listing.title }}}} ({name}).\r\n{{{{ profile.name }}}}"
+
+
+def _entered_design() -> dict:
+    """The design this walkthrough enters, in the pre-registration's canonical form (docs: rounds)."""
+    def template(name):
+        return {"name": name, "sha256": hashlib.sha256(f"{SUBJECT}\n{letter(name)}".encode()).hexdigest()}
+
+    return {
+        "format": "praktijktest-preregistration/1", "market": "labour", "test_type": "correspondence",
+        "grounds": [{"ground": "origin", "description": "", "reference_group": "Belgische naam",
+                     "other_groups": ["Maghrebijnse naam"]}],
+        "positive_outcomes": ["information_request", "invitation"], "response_window_days": 14,
+        "fdr_level": 0.05, "planned_tests_per_target": 3, "applications_per_group": 1, "municipalities": [],
+        "is_awareness_only": True, "profiles_per_group": {"Belgische naam": 1, "Maghrebijnse naam": 1},
+        "templates": [template("Brief A"), template("Brief B")], "protocol": PROTOCOL,
+    }
 
 
 def task_statuses(page) -> dict[str, str]:
@@ -140,23 +171,40 @@ def test_coordinator_plans_a_round_from_scratch(open_page, live_server, tmp_path
     follow(page, f"ol.task-list a[href='/rounds/{round_id}/sample']")
     page.fill("#size", "12")
     page.fill("#seed", "2026")
-    assert submit(page).status == 200
-    step(f"sample: {page.locator('main [role=status]').first.inner_text()}")
+    submit(page)
+    assert page.locator("main .field-error").count() == 0, page.locator("main").inner_text()
+    drawn = page.locator("main [role=status]").first.inner_text()
+    step(f"sample: {drawn}")
+    assert drawn == "12 werkgevers en verhuurders getrokken met lotingsgetal 2026."
     violations += axe_violations(page)
 
     follow(page, f"p.next-step a[href='/rounds/{round_id}/schedule']")  # the sample page's next step
     violations += axe_violations(page)
     flash = generate_schedule(page)
     step(f"schedule: {flash}")
-    assert "2026" in flash  # the seed
+    tests = page.locator("section[aria-labelledby=tests-heading] tbody tr").count()
+    assert tests >= 12  # one test per sampled target at least (these targets have no listing yet)
+    assert flash == f"Planning gemaakt: {tests} tests, {2 * tests} aanvragen, lotingsgetal 2026."
     balance = page.locator("#balance-heading + p + p").inner_text()
     step(f"balance report: {balance}")
     tables = page.locator("section[aria-labelledby=balance-heading] table")
-    assert tables.count() == 3
+    hints = page.locator("section[aria-labelledby=balance-heading] p.hint")
+    assert tables.count() == 3 and hints.count() == 3
+    largest = []
     for i in range(3):
         step(" | ".join(tables.nth(i).inner_text().split("\n")))
-    assert "Chi" in page.locator("section[aria-labelledby=balance-heading]").inner_text()
-    assert page.locator("section[aria-labelledby=tests-heading] tbody tr").count() >= 12
+        body_rows = tables.nth(i).locator("tbody tr")
+        rows = [[int(c.replace(".", "")) for c in body_rows.nth(r).locator("td").all_inner_texts()]
+                for r in range(body_rows.count())]
+        # Every application is counted once per table: the cells add up to all applications.
+        assert sum(map(sum, rows)) == 2 * tests
+        largest.append(max(max(row) - min(row) for row in rows))
+        stated = re.search(r"grootste verschil binnen een rij: (\d+)", hints.nth(i).inner_text())
+        assert stated and int(stated.group(1)) == largest[-1], hints.nth(i).inner_text()
+    if max(largest) == 0:
+        assert balance == "Volledig in evenwicht: elke rij van elke tabel heeft gelijke aantallen."
+    else:
+        assert balance.startswith(f"Bijna in evenwicht: twee cellen van één rij verschillen hoogstens {max(largest)}.")
     violations += axe_violations(page)
     # The schedule names targets: it comes by a form (POST with CSRF), not by a link.
     with page.expect_download() as download_info:
@@ -187,6 +235,11 @@ def test_coordinator_plans_a_round_from_scratch(open_page, live_server, tmp_path
     assert len(sha) == 64 and page.locator("main a[href$='/preregistration.pdf']").count() == 1
     step(f"locked; confirmation page shows the protocol SHA-256 {sha} and the PDF")
     violations += axe_violations(page)
+
+    # The hash recomputed from what this walkthrough entered, as the PDF tells a reader to
+    # (sort_keys, compact, UTF-8): the page's figure is the design's, not just a stored value.
+    assert sha == hashlib.sha256(json.dumps(_entered_design(), sort_keys=True, separators=(",", ":"),
+                                            ensure_ascii=False).encode("utf-8")).hexdigest()
 
     pdf = page.request.get(f"/rounds/{round_id}/preregistration.pdf")
     assert pdf.headers["content-type"] == "application/pdf"

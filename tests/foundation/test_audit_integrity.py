@@ -1,13 +1,17 @@
 """The audit log below the application: TRUNCATE, and a serving role that cannot rewrite history (issue 12, item 11)."""
 from __future__ import annotations
 
+import os
+
 import pytest
 import sqlalchemy as sa
 
 from praktijktest.audit.integrity import grant_serving_role, grant_statements
 from praktijktest.audit.services import record
 
-SERVING_ROLE = "pt_security_serving_test"  # created inside the test's transaction, rolled back with it
+# Created inside the test's transaction, rolled back with it. Roles belong to the whole
+# server, not one database: each pytest-xdist worker names its own, so workers never wait on each other.
+SERVING_ROLE = f"pt_security_serving_test{os.environ.get('PYTEST_XDIST_WORKER', '')}"
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import pytest
 
 from praktijktest.audit.models import AuditEvent
 from praktijktest.evidence_store import read_bytes
-from praktijktest.rounds.materials import add_template, delete_template, round_templates, update_profile
-from praktijktest.rounds.models import Round
+from praktijktest.rounds.materials import add_template, delete_template, round_profiles, round_templates, update_profile
+from praktijktest.rounds.models import Profile, Round
 from praktijktest.rounds.planning import save_planning
 from praktijktest.rounds.preregistration import (
     canonical_bytes,
@@ -19,6 +19,7 @@ from praktijktest.rounds.preregistration import (
     lock_round,
 )
 from praktijktest.rounds.services import GroundSpec, RoundError, copy_round, update_round
+from tests.rounds.conftest import LETTER
 from tests.rounds.util import fresh, pdf_text
 
 PROTOCOL = ("Elke vacature krijgt twee sollicitaties, 1 tot 3 werkdagen na elkaar.\n"
@@ -64,12 +65,32 @@ def test_the_pre_registration_prints_the_retention_periods_in_force(app, db, com
     assert "retention" not in canonical_design(round_) and round_.protocol_sha256 == design_sha256(round_)
 
 
-def test_the_hash_is_the_sha256_of_the_canonical_json(complete_round):
+def test_the_hash_is_the_sha256_of_the_design_written_out_by_hand(complete_round):
+    # The design of `complete_round`, written from the fixture's inputs (tests/rounds/conftest.py),
+    # hashed as the PDF tells a reader to: nothing here comes from canonical_design.
     round_ = complete_round()
-    design = canonical_design(round_)
-    assert design_sha256(round_) == hashlib.sha256(
-        json.dumps(design, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")).hexdigest()
-    assert canonical_bytes(design) == canonical_bytes(json.loads(canonical_bytes(design)))
+    subject = "Sollicitatie {{ listing.title }}"
+    template_hash = hashlib.sha256(f"{subject}\n{LETTER}".encode()).hexdigest()
+    design = {
+        "format": "praktijktest-preregistration/1",
+        "market": "labour",
+        "test_type": "correspondence",
+        "grounds": [{"ground": "origin", "description": "", "reference_group": "Belgisch",
+                     "other_groups": ["Marokkaans"]}],
+        "positive_outcomes": ["information_request", "invitation"],
+        "response_window_days": 14,
+        "fdr_level": 0.05,
+        "planned_tests_per_target": 10,
+        "applications_per_group": 1,
+        "municipalities": [],
+        "is_awareness_only": False,
+        "profiles_per_group": {"Belgisch": 1, "Marokkaans": 1},
+        "templates": [{"name": "Versie A", "sha256": template_hash}, {"name": "Versie B", "sha256": template_hash}],
+        "protocol": "Twee kandidaten solliciteren op elke vacature.",
+    }
+    text = json.dumps(design, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert design_sha256(round_) == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert canonical_bytes(canonical_design(round_)) == text.encode("utf-8")
 
 
 def test_hash_is_stable_for_the_same_design_and_changes_with_it(complete_round):
@@ -164,11 +185,11 @@ def test_a_round_unlikely_to_detect_the_gap_needs_a_confirmation(app, complete_r
     assert round_.status == "ready"
 
 
-def test_nothing_that_affects_the_analysis_changes_after_lock(app, complete_round):
+def test_nothing_that_affects_the_analysis_changes_after_lock(app, db, complete_round):
     round_ = complete_round()
     with app.test_request_context():
         lock_round(round_, awareness_confirmed=True)
-    profile = round_.groups[0]
+    profile = next(iter(round_profiles(round_)))
     with pytest.raises(RoundError, match="locked"):
         update_round(round_, round_.version, **_design_kwargs(round_, fdr_level=0.1))
     with pytest.raises(RoundError, match="locked"):
@@ -176,7 +197,8 @@ def test_nothing_that_affects_the_analysis_changes_after_lock(app, complete_roun
     with pytest.raises(RoundError, match="locked"):
         save_planning(round_, {"reference_rate": 0.5, "other_rate": 0.2})
     with pytest.raises(RoundError, match="locked"):
-        update_profile(round_.groups[0], round_, profile, "X")
+        update_profile(profile, round_, round_.groups[0], "X")
+    assert fresh(db, Profile, profile.id).name != "X"
 
 
 def test_copy_keeps_design_protocol_and_shows_the_source_hash(app, db, client, login_as, org, complete_round):

@@ -1,10 +1,17 @@
-"""The planning panel shows analysis.power's figures for the round's design, and warns in plain words."""
+"""The planning panel's power figures for the round's design, and its warnings in plain words.
+
+Every expected figure is computed here independently of analysis.power: brute-force
+enumeration with scipy's binomial, Connor's closed form, or worked by hand.
+"""
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pytest
+from scipy.stats import binom, norm
 from sqlalchemy import select
 
-from analysis import power
 from praktijktest.audit.models import AuditEvent
 from praktijktest.rounds.models import Round
 from praktijktest.rounds.planning import evidence_plan, save_planning
@@ -16,31 +23,65 @@ INPUTS = {"reference_rate": 0.40, "other_rate": 0.25, "discordance": 0.30, "alph
           "targets": None}
 
 
-def test_figures_are_the_analysis_functions(make_round, draw_sample):
+def test_figures_agree_with_independent_computations(make_round, draw_sample):
     round_ = make_round(planned_tests_per_target=4, fdr_level=0.05)
     draw_sample(round_, 30)
     plan = evidence_plan(round_, INPUTS)
-    needed = power.tests_needed(0.15, 0.30, 0.05, 0.80)
     assert plan.gap == pytest.approx(0.15)
-    assert (plan.tests_needed_exact, plan.tests_needed_connor) == (needed.exact, needed.connor)
-    at_planned = power.mcnemar_power(120, plan.gap, 0.30, 0.05)
-    assert plan.planned_tests == 120 and plan.power_exact_at_planned == at_planned.exact
-    assert plan.power_connor_at_planned == at_planned.connor
+    # Connor (1987) eq. (2), written out: (z_.025 sqrt(.30) + z_.20 sqrt(.30 - .15^2))^2 / .15^2 = 102.3 -> 103.
+    za, zb = norm.isf(0.025), norm.isf(0.20)
+    connor = (za * math.sqrt(0.30) + zb * math.sqrt(0.30 - 0.15**2)) ** 2 / 0.15**2
+    assert connor == pytest.approx(102.26, abs=0.01) and plan.tests_needed_connor == 103
+    powers = _exact_power_by_n(200, 0.15, 0.30, 0.05)
+    assert plan.tests_needed_exact == int(np.flatnonzero(powers >= 0.80)[0])  # every smaller n is below 80%
+    assert plan.planned_tests == 120 and plan.power_exact_at_planned == pytest.approx(powers[120], rel=1e-9)
+    connor_power = norm.cdf((0.15 * math.sqrt(120) - za * math.sqrt(0.30)) / math.sqrt(0.30 - 0.15**2))
+    assert plan.power_connor_at_planned == pytest.approx(connor_power, rel=1e-12)
     assert plan.targets == 30 and plan.targets_from_sample and plan.comparisons == 30
-    assert plan.min_tests_to_flag == power.min_discordant_to_flag(30, 0.05) == 10  # log2(30 / 0.05) = 9.2
+    assert plan.min_tests_to_flag == 10  # 2^-10 = 0.00098 <= 0.05 / 30 = 0.00167 < 2^-9 = 0.00195
     share = (0.30 + 0.15) / 0.60
-    assert plan.tests_to_flag_expected == power.tests_per_target(share, 0.30, 30, 0.05)
+    assert plan.tests_to_flag_expected == _first_expected_pattern_flag(share, 0.30, 0.05 / 30)
     assert plan.flag_probability == pytest.approx(_enumerated(4, share, 0.30, 0.05 / 30), abs=1e-15)
     assert plan.can_flag is False and plan.expected_informative_tests == pytest.approx(4 * 0.30)
-    assert plan.tests_per_target_for_power == power.tests_per_target(share, 0.30, 30, 0.05, power=0.80)
+    flag_by_n = _flag_probability_by_n(400, share, 0.30, 0.05 / 30)
+    assert plan.tests_per_target_for_power == int(np.flatnonzero(flag_by_n >= 0.80)[0])
 
 
 def _enumerated(tests, share, discordance, threshold):
     """P(flag alone) by brute force: every (discordant, favouring) count, its one-sided exact p."""
-    from scipy.stats import binom
-
     return sum(binom.pmf(m, tests, discordance) * binom.pmf(b, m, share)
                for m in range(tests + 1) for b in range(m + 1) if binom.sf(b - 1, m, 0.5) <= threshold)
+
+
+def _exact_power_by_n(max_tests, gap, discordance, alpha):
+    """Power of the two-sided exact McNemar test for n = 0..max_tests, by brute force over (m, b):
+    m ~ Bin(n, discordance) discordant tests, b | m ~ Bin(m, p10 / discordance), rejected when
+    min(1, 2 min(P(B <= b), P(B >= b))) <= alpha under B ~ Bin(m, 1/2)."""
+    share = (discordance + gap) / 2 / discordance
+    reject = np.zeros(max_tests + 1)
+    for m in range(max_tests + 1):
+        b = np.arange(m + 1)
+        two_sided = np.minimum(1.0, 2 * np.minimum(binom.cdf(b, m, 0.5), binom.sf(b - 1, m, 0.5)))
+        reject[m] = binom.pmf(b, m, share)[two_sided <= alpha].sum()
+    return np.array([binom.pmf(np.arange(n + 1), n, discordance) @ reject[:n + 1] for n in range(max_tests + 1)])
+
+
+def _flag_probability_by_n(max_tests, share, discordance, threshold):
+    """P(flag alone) for n = 0..max_tests: the brute force of `_enumerated`, one row of b per m."""
+    given = np.zeros(max_tests + 1)
+    for m in range(max_tests + 1):
+        b = np.arange(m + 1)
+        given[m] = binom.pmf(b, m, share)[binom.sf(b - 1, m, 0.5) <= threshold].sum()
+    return np.array([binom.pmf(np.arange(n + 1), n, discordance) @ given[:n + 1] for n in range(max_tests + 1)])
+
+
+def _first_expected_pattern_flag(share, discordance, threshold, max_tests=2000):
+    """Smallest n whose expected counts (round(n d) discordant, round(share x that) favouring) reach the threshold."""
+    for n in range(1, max_tests + 1):
+        m = round(n * discordance)
+        if m and binom.sf(round(m * share) - 1, m, 0.5) <= threshold:
+            return n
+    return None
 
 
 def test_discordance_defaults_to_independent_responses(make_round):
@@ -51,7 +92,7 @@ def test_discordance_defaults_to_independent_responses(make_round):
 def test_every_compared_group_counts_as_a_comparison(make_round):
     round_ = make_round(grounds=[GroundSpec("origin", "Belgisch", ["Marokkaans", "Turks"])])
     plan = evidence_plan(round_, {**INPUTS, "targets": 40})
-    assert plan.comparisons == 80 and plan.min_tests_to_flag == power.min_discordant_to_flag(80, 0.05)
+    assert plan.comparisons == 80 and plan.min_tests_to_flag == 11  # log2(80 / 0.05) = log2(1600) = 10.6
 
 
 def test_the_gate_uses_the_flag_probability_not_the_best_case(make_round):
@@ -78,7 +119,7 @@ def test_flaggable_when_the_expected_pattern_reaches_the_power(make_round, per_t
 def test_twelve_tests_in_all_warn_about_the_round(make_round):
     plan = evidence_plan(make_round(planned_tests_per_target=6), {**INPUTS, "targets": 2})
     assert plan.planned_tests == 12
-    assert plan.power_exact_at_planned == pytest.approx(power.mcnemar_power_exact(12, 0.15, 0.30))
+    assert plan.power_exact_at_planned == pytest.approx(_exact_power_by_n(12, 0.15, 0.30, 0.05)[12], rel=1e-9)
     assert plan.power_exact_at_planned < 0.8 and plan.needs_power_confirmation
 
 
