@@ -10,6 +10,7 @@ from praktijktest.fieldwork.models import (  # noqa: F401
     Test,
 )
 from praktijktest.followup.models import FollowUpCase, FollowUpStep  # noqa: F401
+from praktijktest.followup.sequential import SequentialStop  # noqa: F401
 from praktijktest.organisations.models import Municipality, Organisation  # noqa: F401
 from praktijktest.results.models import AnalysisSnapshot  # noqa: F401
 from praktijktest.retention.models import DataRequest, RetentionPeriod  # noqa: F401

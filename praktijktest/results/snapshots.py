@@ -174,6 +174,10 @@ def run_analysis(round_: Round, user=None, request: RunRequest | None = None) ->
         parameters = {**parameters, "by": [], "breakdowns_failed": by}
         analysis = _engine(round_, parameters)
     result = _with_invitation_only(round_, analysis, parameters)
+    from praktijktest.followup.sequential import snapshot_section
+
+    if (sequential := snapshot_section(round_)) is not None:
+        result["sequential"] = sequential  # an adaptive retest's pre-registered rule, decided along each path
     snapshot = _store(round_, user, parameters, result, input_sha256(input_rows(round_)))
     if round_.status == RoundStatus.FIELDWORK:
         from praktijktest.rounds.services import transition
