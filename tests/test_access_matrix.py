@@ -109,6 +109,9 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "followup.step": ({"coordinator"}, True),
     "followup.dossier": ({"coordinator"}, True),
     "followup.retest": ({"coordinator"}, True),
+    "followup.retest_cases": ({"coordinator"}, True),
+    "followup.retest_plan": ({"coordinator"}, True),
+    "followup.retest_rule": ({"coordinator"}, True),
 }
 PUBLIC = {"accounts.login", "core.language", "static"}
 # GET routes that answer an allowed user with a redirect rather than a page, and why:

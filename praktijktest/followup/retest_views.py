@@ -47,7 +47,7 @@ def retest_cases(round_id: int):
                   "error")
             return redirect(url_for(".retest_cases", round_id=round_id))
         flash(_("The retest round is created as a draft with only the chosen targets."), "success")
-        return redirect(url_for(".retest_plan", round_id=retest.id))
+        return redirect(url_for(".retest_plan", retest_id=retest.id))
     sizes = [retests.retest_size(round_, k) for k in range(1, len(cases) + 1)]
     return render_template("followup/retest_cases.html", round=round_, cases=cases, sizes=sizes)
 
@@ -59,11 +59,11 @@ def _retest_round(round_id: int) -> Round:
     return round_
 
 
-@bp.route("/retests/<int:round_id>")
+@bp.route("/retests/<int:retest_id>")
 @roles_required(Role.COORDINATOR)
-def retest_plan(round_id: int):
+def retest_plan(retest_id: int):
     """A retest round's source, size and why, its sequential rule (planner) and the targets it stopped."""
-    round_ = _retest_round(round_id)
+    round_ = _retest_round(retest_id)
     info = retests.retest_info(round_)
     problem = None
     try:
@@ -92,10 +92,10 @@ def _max_discordant(value: str | None) -> int | None:
     return int(value)
 
 
-@bp.route("/retests/<int:round_id>/rule", methods=["POST"])
+@bp.route("/retests/<int:retest_id>/rule", methods=["POST"])
 @roles_required(Role.COORDINATOR)
-def retest_rule(round_id: int):
-    round_ = _retest_round(round_id)
+def retest_rule(retest_id: int):
+    round_ = _retest_round(retest_id)
     try:
         if str(round_.version) != request.form.get("version"):
             raise sequential.RuleError(_("Someone else changed this round in the meantime; reload the page and "
@@ -110,7 +110,7 @@ def retest_rule(round_id: int):
         db.session.rollback()
         flash(str(error) if isinstance(error, sequential.RuleError) else
               _("Someone else changed this round in the meantime; reload the page and try again."), "error")
-    return redirect(url_for(".retest_plan", round_id=round_id))
+    return redirect(url_for(".retest_plan", retest_id=retest_id))
 
 
 @bp.app_template_global("sequential_stops")
