@@ -27,6 +27,7 @@ report that adaptive stopping reaches the same detection with about half the
 applications. Pure Python/numpy; integer arithmetic for the p-values so that
 boundary comparisons are exact.
 """
+
 from __future__ import annotations
 
 import math
@@ -246,14 +247,29 @@ class Design(Serialisable):
     futility: tuple[int, ...]
 
 
-def design(max_discordant: int, max_tests: int, alpha: float, comparisons: int, share: float,
-           discordance: float) -> Design:
+def design(
+    max_discordant: int, max_tests: int, alpha: float, comparisons: int, share: float, discordance: float
+) -> Design:
     """Calibrate the rule at alpha per target and compute its exact error rates at the alternative."""
     rule = calibrate(max_discordant, alpha)
     null, alt = operating_characteristics(rule, 0.5), operating_characteristics(rule, share)
-    return Design(max_discordant, max_tests, alpha, comparisons, share, discordance, rule.boundary, null.p_evidence,
-                  alt.p_evidence, alt.p_evidence_within(max_tests, discordance), comparisons * null.p_evidence,
-                  null.expected_discordant, alt.expected_discordant, rule.evidence, rule.futility)
+    return Design(
+        max_discordant,
+        max_tests,
+        alpha,
+        comparisons,
+        share,
+        discordance,
+        rule.boundary,
+        null.p_evidence,
+        alt.p_evidence,
+        alt.p_evidence_within(max_tests, discordance),
+        comparisons * null.p_evidence,
+        null.expected_discordant,
+        alt.expected_discordant,
+        rule.evidence,
+        rule.futility,
+    )
 
 
 def discordant_for_power(alpha: float, share: float, power: float, limit: int = MAX_DISCORDANT) -> int | None:
@@ -263,6 +279,7 @@ def discordant_for_power(alpha: float, share: float, power: float, limit: int = 
     brackets by doubling and then bisects; the exact power at the N found is what
     the pre-registration prints, whatever the search did.
     """
+
     def enough(n: int) -> bool:
         return operating_characteristics(calibrate(n, alpha), share).p_evidence >= power
 
@@ -294,8 +311,9 @@ class Simulation(Serialisable):
     evidence_alternative: float
 
 
-def simulate_tests(rule: Rule, max_tests: int, discordance: float, share: float, runs: int,
-                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def simulate_tests(
+    rule: Rule, max_tests: int, discordance: float, share: float, runs: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """(tests used, stopped for evidence) per simulated target: tests arrive one by one, each discordant with
     probability `discordance` and then favouring the reference with probability `share`."""
     discordant = rng.random((runs, max_tests)) < discordance
@@ -314,11 +332,25 @@ def simulate_tests(rule: Rule, max_tests: int, discordance: float, share: float,
     return first, stopped_e
 
 
-def simulate(rule: Rule, max_tests: int, fixed_tests: int, discordance: float, share: float,
-             runs: int = 4000, seed: int = 20261202) -> Simulation:
+def simulate(
+    rule: Rule,
+    max_tests: int,
+    fixed_tests: int,
+    discordance: float,
+    share: float,
+    runs: int = 4000,
+    seed: int = 20261202,
+) -> Simulation:
     """Expected tests per target under equal treatment and under the planned pattern, seeded."""
     rng = np.random.default_rng(seed)
     null_tests, null_e = simulate_tests(rule, max_tests, discordance, 0.5, runs, rng)
     alt_tests, alt_e = simulate_tests(rule, max_tests, discordance, share, runs, rng)
-    return Simulation(runs, seed, fixed_tests, float(null_tests.mean()), float(alt_tests.mean()),
-                      float(null_e.mean()), float(alt_e.mean()))
+    return Simulation(
+        runs,
+        seed,
+        fixed_tests,
+        float(null_tests.mean()),
+        float(alt_tests.mean()),
+        float(null_e.mean()),
+        float(alt_e.mean()),
+    )

@@ -26,8 +26,9 @@ def upgrade():
         sa.Column("reference", sa.Integer(), nullable=False),
         sa.Column("p_value", sa.Float(), nullable=False),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["round_id"], ["round.id"], name=op.f("fk_sequential_stop_round_id_round"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["round_id"], ["round.id"], name=op.f("fk_sequential_stop_round_id_round"), ondelete="CASCADE"
+        ),
         sa.ForeignKeyConstraint(["target_id"], ["target.id"], name=op.f("fk_sequential_stop_target_id_target")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sequential_stop")),
         sa.UniqueConstraint("round_id", "target_id", name="uq_sequential_stop_round_target"),

@@ -3,6 +3,7 @@
 Routes live on the follow-up blueprint (coordinators only); another organisation's
 round or case is a 404.
 """
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -22,9 +23,17 @@ from praktijktest.rounds.models import Round
 
 
 def _dialogue_cases(round_: Round) -> list[FollowUpCase]:
-    return list(db.session.scalars(select(FollowUpCase).where(
-        FollowUpCase.round_id == round_.id, FollowUpCase.organisation_id == round_.organisation_id,
-        FollowUpCase.state == CaseState.DIALOGUE).order_by(FollowUpCase.id)))
+    return list(
+        db.session.scalars(
+            select(FollowUpCase)
+            .where(
+                FollowUpCase.round_id == round_.id,
+                FollowUpCase.organisation_id == round_.organisation_id,
+                FollowUpCase.state == CaseState.DIALOGUE,
+            )
+            .order_by(FollowUpCase.id)
+        )
+    )
 
 
 @bp.route("/rounds/<int:round_id>/retest", methods=["GET", "POST"])
@@ -42,9 +51,12 @@ def retest_cases(round_id: int):
             retest = retests.create_retest(chosen, current_user)
         except (CaseError, StaleDataError) as error:
             db.session.rollback()
-            flash(str(error) if isinstance(error, CaseError) else
-                  _("Someone else changed one of these cases in the meantime; reload the page and try again."),
-                  "error")
+            flash(
+                str(error)
+                if isinstance(error, CaseError)
+                else _("Someone else changed one of these cases in the meantime; reload the page and try again."),
+                "error",
+            )
             return redirect(url_for(".retest_cases", round_id=round_id))
         flash(_("The retest round is created as a draft with only the chosen targets."), "success")
         return redirect(url_for(".retest_plan", retest_id=retest.id))
@@ -77,10 +89,18 @@ def retest_plan(retest_id: int):
         except sequential.RuleError as error:
             problem = str(error)
     size = retests.RetestSize(**info["size"]) if info.get("size") else None
-    return render_template("followup/retest_plan.html", round=round_, info=info, size=size,
-                           source=db.session.get(Round, info["source_round_id"]),
-                           rule=sequential.stored_rule(round_), preview=preview, rule_problem=problem, can_rule=can_rule,
-                           stops=sequential.stops_of(round_))
+    return render_template(
+        "followup/retest_plan.html",
+        round=round_,
+        info=info,
+        size=size,
+        source=db.session.get(Round, info["source_round_id"]),
+        rule=sequential.stored_rule(round_),
+        preview=preview,
+        rule_problem=problem,
+        can_rule=can_rule,
+        stops=sequential.stops_of(round_),
+    )
 
 
 def _max_discordant(value: str | None) -> int | None:
@@ -98,8 +118,9 @@ def retest_rule(retest_id: int):
     round_ = _retest_round(retest_id)
     try:
         if str(round_.version) != request.form.get("version"):
-            raise sequential.RuleError(_("Someone else changed this round in the meantime; reload the page and "
-                                         "try again."))
+            raise sequential.RuleError(
+                _("Someone else changed this round in the meantime; reload the page and try again.")
+            )
         if request.form.get("action") == "remove":
             sequential.remove_rule(round_, current_user)
             flash(_("The sequential rule is removed: the retest runs its planned tests."), "success")
@@ -108,8 +129,12 @@ def retest_rule(retest_id: int):
             flash(_("The sequential rule is saved; it is pre-registered when the round is locked."), "success")
     except (sequential.RuleError, StaleDataError) as error:
         db.session.rollback()
-        flash(str(error) if isinstance(error, sequential.RuleError) else
-              _("Someone else changed this round in the meantime; reload the page and try again."), "error")
+        flash(
+            str(error)
+            if isinstance(error, sequential.RuleError)
+            else _("Someone else changed this round in the meantime; reload the page and try again."),
+            "error",
+        )
     return redirect(url_for(".retest_plan", retest_id=retest_id))
 
 

@@ -8,6 +8,7 @@ sources). The retest is analysed as a round of its own: its tests only, its own
 family (the retested targets), its own snapshot; and it is sized with the
 original round's planning assumptions, never with the gap the flag observed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,24 +48,41 @@ class RetestSize:
     source_tests_per_target: int | None
 
     def explanation(self) -> str:
-        values = {"n": self.tests_per_target, "k": self.targets, "f": self.comparisons,
-                  "q": format_percent(self.fdr, 0), "ref": format_percent(self.reference_rate, 0),
-                  "other": format_percent(self.other_rate, 0), "prob": format_percent(self.flag_probability, 1),
-                  "power": format_percent(self.power, 0)}
-        family = ngettext("With %(k)s target retested (%(f)s comparisons, false discovery rate %(q)s), ",
-                          "With %(k)s targets retested (%(f)s comparisons, false discovery rate %(q)s), ",
-                          self.targets, **values)
+        values = {
+            "n": self.tests_per_target,
+            "k": self.targets,
+            "f": self.comparisons,
+            "q": format_percent(self.fdr, 0),
+            "ref": format_percent(self.reference_rate, 0),
+            "other": format_percent(self.other_rate, 0),
+            "prob": format_percent(self.flag_probability, 1),
+            "power": format_percent(self.power, 0),
+        }
+        family = ngettext(
+            "With %(k)s target retested (%(f)s comparisons, false discovery rate %(q)s), ",
+            "With %(k)s targets retested (%(f)s comparisons, false discovery rate %(q)s), ",
+            self.targets,
+            **values,
+        )
         if self.reaches_power:
-            size = _("%(n)s tests per target give a target that treats the groups as unequally as the round's "
-                     "planning assumed (positive rate %(ref)s for the reference group, %(other)s for the other) a "
-                     "probability of %(prob)s to be flagged on its own; %(n)s is the fewest tests that reach "
-                     "%(power)s.", **values)
+            size = _(
+                "%(n)s tests per target give a target that treats the groups as unequally as the round's "
+                "planning assumed (positive rate %(ref)s for the reference group, %(other)s for the other) a "
+                "probability of %(prob)s to be flagged on its own; %(n)s is the fewest tests that reach "
+                "%(power)s.",
+                **values,
+            )
         else:
-            size = _("even %(n)s tests per target do not give a target with the planning's assumed pattern "
-                     "(positive rate %(ref)s against %(other)s) a probability of %(power)s to be flagged on its own: "
-                     "the round's planned number is kept and the flag probability is %(prob)s.", **values)
-        why = _("The assumptions are the original round's planning, not its result: the flag chose this target on "
-                "those tests, so their gap overstates the true one.")
+            size = _(
+                "even %(n)s tests per target do not give a target with the planning's assumed pattern "
+                "(positive rate %(ref)s against %(other)s) a probability of %(power)s to be flagged on its own: "
+                "the round's planned number is kept and the flag probability is %(prob)s.",
+                **values,
+            )
+        why = _(
+            "The assumptions are the original round's planning, not its result: the flag chose this target on "
+            "those tests, so their gap overstates the true one."
+        )
         return f"{family}{size} {why}"
 
     def to_dict(self) -> dict:
@@ -82,12 +100,24 @@ def retest_size(source: Round, targets: int) -> RetestSize:
     disc = inputs.get("discordance") or ref * (1 - other) + other * (1 - ref)
     share = (disc + ref - other) / (2 * disc)
     comparisons = targets * max(1, len(source.groups) - len(source.grounds))
-    needed = stats.tests_per_target(share, disc, comparisons, source.fdr_level, power=power,
-                                    max_tests=MAX_TESTS_PER_TARGET)
+    needed = stats.tests_per_target(
+        share, disc, comparisons, source.fdr_level, power=power, max_tests=MAX_TESTS_PER_TARGET
+    )
     n = needed or source.planned_tests_per_target or MAX_TESTS_PER_TARGET
-    return RetestSize(targets, comparisons, source.fdr_level, ref, other, share, disc, power, n,
-                      stats.flag_probability(n, share, disc, comparisons, source.fdr_level), needed is not None,
-                      source.planned_tests_per_target)
+    return RetestSize(
+        targets,
+        comparisons,
+        source.fdr_level,
+        ref,
+        other,
+        share,
+        disc,
+        power,
+        n,
+        stats.flag_probability(n, share, disc, comparisons, source.fdr_level),
+        needed is not None,
+        source.planned_tests_per_target,
+    )
 
 
 def _check_cases(cases: list[FollowUpCase]) -> Round:
@@ -111,24 +141,47 @@ def create_retest(cases: list[FollowUpCase], user=None) -> Round:
     source = _check_cases(cases)
     codes = sorted(c.target.code for c in cases)
     size = retest_size(source, len(cases))
-    retest = copy_round(source, created_by=user, title=_("%(title)s: retest of %(codes)s", title=source.title,
-                                                        codes=", ".join(codes))[:200])
+    retest = copy_round(
+        source,
+        created_by=user,
+        title=_("%(title)s: retest of %(codes)s", title=source.title, codes=", ".join(codes))[:200],
+    )
     retest.planned_tests_per_target = size.tests_per_target
-    retest.planning = {**(retest.planning or {}), "retest": {
-        "source_round_id": source.id, "source_protocol_sha256": source.protocol_sha256,
-        "case_ids": sorted(c.id for c in cases), "target_codes": codes, "size": size.to_dict()}}
+    retest.planning = {
+        **(retest.planning or {}),
+        "retest": {
+            "source_round_id": source.id,
+            "source_protocol_sha256": source.protocol_sha256,
+            "case_ids": sorted(c.id for c in cases),
+            "target_codes": codes,
+            "size": size.to_dict(),
+        },
+    }
     for case in cases:
         db.session.add(RoundTarget(round_id=retest.id, target_id=case.target_id, stratum="retest"))
     db.session.flush()
-    record("followup.retest", retest, actor=user, organisation_id=retest.organisation_id,
-           summary=f"retest of round {source.id} for {', '.join(codes)}",
-           changes={"source_round_id": [None, source.id], "source_protocol_sha256": [None, source.protocol_sha256],
-                    "case_ids": [None, sorted(c.id for c in cases)],
-                    "tests_per_target": [None, size.tests_per_target]})
+    record(
+        "followup.retest",
+        retest,
+        actor=user,
+        organisation_id=retest.organisation_id,
+        summary=f"retest of round {source.id} for {', '.join(codes)}",
+        changes={
+            "source_round_id": [None, source.id],
+            "source_protocol_sha256": [None, source.protocol_sha256],
+            "case_ids": [None, sorted(c.id for c in cases)],
+            "tests_per_target": [None, size.tests_per_target],
+        },
+    )
     for case in cases:
         case.retest_round_id = retest.id
-        move_case(case, CaseState.RETEST_PLANNED, user=user, on=date.today(),
-                  reason=_("Retest round “%(title)s” created.", title=retest.title))
+        move_case(
+            case,
+            CaseState.RETEST_PLANNED,
+            user=user,
+            on=date.today(),
+            reason=_("Retest round “%(title)s” created.", title=retest.title),
+        )
     return retest
 
 
@@ -157,13 +210,17 @@ class SideBySide:
     @property
     def retest_evidence(self) -> bool:
         """The retest's own evidence: a flag within its own family, or its pre-registered rule's evidence stop."""
-        return bool(self.retest and self.retest.get("flagged")) or \
-            bool(self.sequential and self.sequential.get("decision") == "evidence")
+        return bool(self.retest and self.retest.get("flagged")) or bool(
+            self.sequential and self.sequential.get("decision") == "evidence"
+        )
 
 
 def _family(snapshot: AnalysisSnapshot | None) -> int:
-    return len({e.get("target") for e in ((snapshot.result or {}).get("targets") or []) if isinstance(e, dict)}) \
-        if snapshot else 0
+    return (
+        len({e.get("target") for e in ((snapshot.result or {}).get("targets") or []) if isinstance(e, dict)})
+        if snapshot
+        else 0
+    )
 
 
 def side_by_side(case: FollowUpCase) -> SideBySide:
@@ -191,8 +248,16 @@ def check_retest_evidence(case: FollowUpCase, to_state: str) -> None:
     if result.retest_round is None:
         raise IllegalMove(_("This case has no retest round: create the retest first."))
     if not result.has_retest_result:
-        raise IllegalMove(_("The retest round has no analysis that names this target yet: run the retest's "
-                            "analysis first. The original round's result cannot stand in for it."))
+        raise IllegalMove(
+            _(
+                "The retest round has no analysis that names this target yet: run the retest's "
+                "analysis first. The original round's result cannot stand in for it."
+            )
+        )
     if to_state == CaseState.PERSISTENT and not result.retest_evidence:
-        raise IllegalMove(_("The retest's own analysis does not flag this target, and no pre-registered rule "
-                            "stopped it for evidence: the pattern is not found again. The case can be cleared."))
+        raise IllegalMove(
+            _(
+                "The retest's own analysis does not flag this target, and no pre-registered rule "
+                "stopped it for evidence: the pattern is not found again. The case can be cleared."
+            )
+        )

@@ -12,6 +12,7 @@ Tests already under way when a target stops (an application sent) are still
 completed; their outcomes are the overrun, reported beside the decision and
 never used for it (Jennison & Turnbull 2000, sec. 7.6, "overrunning").
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -70,8 +71,10 @@ def design_entry(round_: Round) -> dict | None:
     stored = stored_rule(round_)
     if not stored:
         return None
-    return {"format": RULE_FORMAT, **{k: stored[k] for k in ("max_discordant", "boundary", "alpha", "comparisons",
-                                                              "max_tests")}}
+    return {
+        "format": RULE_FORMAT,
+        **{k: stored[k] for k in ("max_discordant", "boundary", "alpha", "comparisons", "max_tests")},
+    }
 
 
 def _assumptions(round_: Round) -> tuple[float, float, float]:
@@ -91,8 +94,12 @@ def check_rule_allowed(round_: Round) -> None:
     if round_.is_locked:
         raise RuleError(_("The round is locked: its rule can no longer change."))
     if len(round_.groups) != 2 or round_.applications_per_group != 1:
-        raise RuleError(_("A sequential rule needs paired tests: one application of the reference group and one "
-                          "of the other group per test."))
+        raise RuleError(
+            _(
+                "A sequential rule needs paired tests: one application of the reference group and one "
+                "of the other group per test."
+            )
+        )
     if not round_.planned_tests_per_target:
         raise RuleError(_("Set the planned number of tests per target first: it is the rule's maximum."))
 
@@ -107,14 +114,14 @@ def compute_rule(round_: Round, max_discordant: int | None = None) -> dict:
     if max_discordant is None:
         max_discordant = seq.discordant_for_power(alpha, share, power) or seq.MAX_DISCORDANT
     if not 1 <= max_discordant <= seq.MAX_DISCORDANT:
-        raise RuleError(_("The maximum number of informative tests must lie between 1 and %(n)s.",
-                          n=seq.MAX_DISCORDANT))
+        raise RuleError(
+            _("The maximum number of informative tests must lie between 1 and %(n)s.", n=seq.MAX_DISCORDANT)
+        )
     tests = round_.planned_tests_per_target
     design = seq.design(max_discordant, tests, alpha, comparisons, share, discordance)
     rule = seq.Rule(design.max_discordant, design.boundary, design.evidence, design.futility)
     simulation = seq.simulate(rule, tests, tests, discordance, share, SIMULATION_RUNS, SIMULATION_SEED)
-    return {"format": RULE_FORMAT, **design.to_dict(), "simulation": simulation.to_dict(),
-            "planned_power": power}
+    return {"format": RULE_FORMAT, **design.to_dict(), "simulation": simulation.to_dict(), "planned_power": power}
 
 
 def set_rule(round_: Round, max_discordant: int | None, user=None) -> dict:
@@ -124,8 +131,14 @@ def set_rule(round_: Round, max_discordant: int | None, user=None) -> dict:
     stored = compute_rule(round_, max_discordant)
     round_.planning = {**(round_.planning or {}), "sequential": stored}
     db.session.flush()
-    record("round.sequential_rule", round_, actor=user, organisation_id=round_.organisation_id,
-           summary=f"sequential rule for round {round_.id}", changes={"rule": [old, design_entry(round_)]})
+    record(
+        "round.sequential_rule",
+        round_,
+        actor=user,
+        organisation_id=round_.organisation_id,
+        summary=f"sequential rule for round {round_.id}",
+        changes={"rule": [old, design_entry(round_)]},
+    )
     return stored
 
 
@@ -134,8 +147,14 @@ def remove_rule(round_: Round, user=None) -> None:
     old = design_entry(round_)
     round_.planning = {k: v for k, v in (round_.planning or {}).items() if k != "sequential"}
     db.session.flush()
-    record("round.sequential_rule", round_, actor=user, organisation_id=round_.organisation_id,
-           summary=f"sequential rule of round {round_.id} removed", changes={"rule": [old, None]})
+    record(
+        "round.sequential_rule",
+        round_,
+        actor=user,
+        organisation_id=round_.organisation_id,
+        summary=f"sequential rule of round {round_.id} removed",
+        changes={"rule": [old, None]},
+    )
 
 
 def refresh_rule(round_: Round) -> None:
@@ -150,11 +169,12 @@ def discordant_paths(round_: Round, target_ids: list[int] | None = None) -> dict
     group alone was positive). A test's outcome is known when its last response is recorded."""
     from praktijktest.fieldwork.models import Application, Response, Test, TestStatus
 
-    query = (select(Test.id, Test.target_id, Application.group_id, Application.id, Response.outcome,
-                    Response.recorded_at)
-             .join(Application, Application.test_id == Test.id)
-             .outerjoin(Response, Response.application_id == Application.id)
-             .where(Test.round_id == round_.id, Test.status != TestStatus.CANCELLED))
+    query = (
+        select(Test.id, Test.target_id, Application.group_id, Application.id, Response.outcome, Response.recorded_at)
+        .join(Application, Application.test_id == Test.id)
+        .outerjoin(Response, Response.application_id == Application.id)
+        .where(Test.round_id == round_.id, Test.status != TestStatus.CANCELLED)
+    )
     if target_ids is not None:
         query = query.where(Test.target_id.in_(target_ids))
     reference = next(g.id for g in round_.groups if g.is_reference)
@@ -184,8 +204,11 @@ def update_stops(round_: Round, target_ids: list[int] | None = None) -> list[Seq
     if rule is None:
         return []
     done = set(db.session.scalars(select(SequentialStop.target_id).where(SequentialStop.round_id == round_.id)))
-    ids = target_ids if target_ids is not None else list(db.session.scalars(
-        select(RoundTarget.target_id).where(RoundTarget.round_id == round_.id)))
+    ids = (
+        target_ids
+        if target_ids is not None
+        else list(db.session.scalars(select(RoundTarget.target_id).where(RoundTarget.round_id == round_.id)))
+    )
     ids = [t for t in ids if t not in done]
     if not ids:
         return []
@@ -194,17 +217,31 @@ def update_stops(round_: Round, target_ids: list[int] | None = None) -> list[Seq
         decision = seq.decide_path(rule, path)
         if decision.decision == seq.CONTINUING:
             continue
-        stop = SequentialStop(round_id=round_.id, target_id=target_id, decision=decision.decision,
-                              at_discordant=decision.at_discordant, reference=decision.reference,
-                              p_value=decision.p_value)
+        stop = SequentialStop(
+            round_id=round_.id,
+            target_id=target_id,
+            decision=decision.decision,
+            at_discordant=decision.at_discordant,
+            reference=decision.reference,
+            p_value=decision.p_value,
+        )
         db.session.add(stop)
         new.append(stop)
     if new:
         db.session.flush()
-        record("round.sequential_stop", round_, actor=None, organisation_id=round_.organisation_id,
-               summary=f"round {round_.id}: {len(new)} target(s) stopped by the sequential rule",
-               changes={"stops": [None, [{"target_id": s.target_id, "decision": s.decision,
-                                          "at_discordant": s.at_discordant} for s in new]]})
+        record(
+            "round.sequential_stop",
+            round_,
+            actor=None,
+            organisation_id=round_.organisation_id,
+            summary=f"round {round_.id}: {len(new)} target(s) stopped by the sequential rule",
+            changes={
+                "stops": [
+                    None,
+                    [{"target_id": s.target_id, "decision": s.decision, "at_discordant": s.at_discordant} for s in new],
+                ]
+            },
+        )
     return new
 
 
@@ -216,8 +253,13 @@ def update_stops_of_rounds(round_ids) -> None:
 
 
 def stops_of(round_: Round) -> list[SequentialStop]:
-    return list(db.session.scalars(select(SequentialStop).where(SequentialStop.round_id == round_.id)
-                                   .order_by(SequentialStop.decided_at, SequentialStop.id)))
+    return list(
+        db.session.scalars(
+            select(SequentialStop)
+            .where(SequentialStop.round_id == round_.id)
+            .order_by(SequentialStop.decided_at, SequentialStop.id)
+        )
+    )
 
 
 def not_stopped_or_started():
@@ -237,8 +279,15 @@ def snapshot_section(round_: Round) -> dict | None:
     rule = rule_of(round_)
     if rule is None:
         return None
-    codes = dict(db.session.execute(select(Target.id, Target.code).join(RoundTarget, RoundTarget.target_id == Target.id)
-                                    .where(RoundTarget.round_id == round_.id)).all())
+    codes = dict(
+        db.session.execute(
+            select(Target.id, Target.code)
+            .join(RoundTarget, RoundTarget.target_id == Target.id)
+            .where(RoundTarget.round_id == round_.id)
+        ).all()
+    )
     paths = discordant_paths(round_, list(codes))
-    return {"rule": design_entry(round_),
-            "targets": {codes[t]: seq.decide_path(rule, path).to_dict() for t, path in sorted(paths.items())}}
+    return {
+        "rule": design_entry(round_),
+        "targets": {codes[t]: seq.decide_path(rule, path).to_dict() for t, path in sorted(paths.items())},
+    }

@@ -1,8 +1,9 @@
 """The truncated sequential sign test against brute-force enumeration, scipy and seeded simulation."""
+
 from __future__ import annotations
 
 import itertools
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from scipy.stats import binom, binomtest
 from analysis import sequential as seq
 
 
-@lru_cache(maxsize=None)
+@cache
 def _scipy_p(b, k):
     return binomtest(b, k, alternative="greater").pvalue
 
@@ -24,8 +25,9 @@ def _brute_decision(path, boundary, max_discordant):
         b += favours
         if _scipy_p(b, k) <= boundary * (1 + 1e-12):
             return "evidence", k
-        reachable = any(_scipy_p(b + extra, k + extra) <= boundary * (1 + 1e-12)
-                        for extra in range(1, max_discordant - k + 1))
+        reachable = any(
+            _scipy_p(b + extra, k + extra) <= boundary * (1 + 1e-12) for extra in range(1, max_discordant - k + 1)
+        )
         if not reachable:
             return "futility", k
     return "continuing", len(path)
@@ -41,8 +43,9 @@ def _brute_characteristics(max_discordant, boundary, share):
     return evidence, futility
 
 
-@pytest.mark.parametrize(("n", "boundary", "share"), [(8, 0.05, 0.5), (10, 0.02, 0.75), (12, 0.01, 0.5),
-                                                      (11, 0.1, 0.65), (6, 0.001, 0.9)])
+@pytest.mark.parametrize(
+    ("n", "boundary", "share"), [(8, 0.05, 0.5), (10, 0.02, 0.75), (12, 0.01, 0.5), (11, 0.1, 0.65), (6, 0.001, 0.9)]
+)
 def test_enumeration_matches_brute_force(n, boundary, share):
     rule = seq.Rule.make(n, boundary)
     exact = seq.operating_characteristics(rule, share)

@@ -1,4 +1,5 @@
 """Helpers for retest tests: a retest round locked and in fieldwork, its tests with responses, its analysis."""
+
 from __future__ import annotations
 
 from praktijktest.extensions import db
@@ -16,20 +17,33 @@ def start_retest(cases, user=None):
     return retest
 
 
-def add_pair(round_, target_id: int, number: int, ref_positive: bool | None, other_positive: bool | None,
-             tester_id=None, sent=True) -> Test:
+def add_pair(
+    round_,
+    target_id: int,
+    number: int,
+    ref_positive: bool | None,
+    other_positive: bool | None,
+    tester_id=None,
+    sent=True,
+) -> Test:
     """One paired test; None for a side leaves that application without a response (or unsent)."""
     ref = next(g for g in round_.groups if g.is_reference)
     other = next(g for g in round_.groups if not g.is_reference)
     complete = ref_positive is not None and other_positive is not None
-    test = Test(round_id=round_.id, target_id=target_id, external_id=f"RT{round_.id}-{number:03d}",
-                tester_id=tester_id, status=TestStatus.COMPLETED if complete else TestStatus.PLANNED)
+    test = Test(
+        round_id=round_.id,
+        target_id=target_id,
+        external_id=f"RT{round_.id}-{number:03d}",
+        tester_id=tester_id,
+        status=TestStatus.COMPLETED if complete else TestStatus.PLANNED,
+    )
     db.session.add(test)
     for order, (group, positive) in enumerate(((ref, ref_positive), (other, other_positive)), start=1):
         from datetime import UTC, datetime, timedelta
 
-        application = Application(test=test, group=group, send_order=order,
-                                  scheduled_at=datetime.now(UTC) - timedelta(days=1))
+        application = Application(
+            test=test, group=group, send_order=order, scheduled_at=datetime.now(UTC) - timedelta(days=1)
+        )
         if positive is not None:
             application.sent_at = datetime.now(UTC) - timedelta(hours=20)
             db.session.add(Response(application=application, outcome="invitation" if positive else "rejection"))

@@ -1,5 +1,6 @@
 """Retests: several cases in one step, sized by the planning functions, confirmatory analysis on their own
 tests, the evidence a case needs, the sequential rule's pre-registration, stops and the tester's queue."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -34,11 +35,13 @@ def two_flagged(complete_round):
         lock_round(round_, awareness_confirmed=True, power_confirmed=True)
         round_.is_awareness_only = False  # as in flagged_round: the cases need a round planned as evidence
         change_status(round_, "fieldwork")
-        ids = [rt.target_id for rt in _db.session.query(RoundTarget).filter_by(round_id=round_.id)
-               .order_by(RoundTarget.target_id)]
+        ids = [
+            rt.target_id
+            for rt in _db.session.query(RoundTarget).filter_by(round_id=round_.id).order_by(RoundTarget.target_id)
+        ]
         number = 0
         for i, target_id in enumerate(ids):
-            for ref_pos, other_pos in (STRONG if i < 2 else [(True, False), (False, True)]):
+            for ref_pos, other_pos in STRONG if i < 2 else [(True, False), (False, True)]:
                 number += 1
                 _add_test(round_, target_id, number, ref_pos, other_pos)
         _db.session.flush()
@@ -69,12 +72,14 @@ def test_one_retest_for_several_cases_sized_by_the_flag_probability(db, two_flag
     cases = _in_dialogue(snapshot, targets[:2])
     retest = retests.create_retest(cases)
     assert retest.copied_from_id == round_.id and retest.status == "draft"
-    assert sorted(db.session.scalars(select(RoundTarget.target_id).filter_by(round_id=retest.id))) == \
-        sorted(t.id for t in targets[:2])
+    assert sorted(db.session.scalars(select(RoundTarget.target_id).filter_by(round_id=retest.id))) == sorted(
+        t.id for t in targets[:2]
+    )
     assert all(c.state == CaseState.RETEST_PLANNED and c.retest_round_id == retest.id for c in cases)
     info = retest.planning["retest"]
-    assert info["source_protocol_sha256"] == round_.protocol_sha256 and info["target_codes"] == \
-        sorted(t.code for t in targets[:2])
+    assert info["source_protocol_sha256"] == round_.protocol_sha256 and info["target_codes"] == sorted(
+        t.code for t in targets[:2]
+    )
     # The planning inputs of the source round (40 % against 25 %, responses independent within a test).
     disc = 0.4 * 0.75 + 0.25 * 0.6
     share = (disc + 0.15) / (2 * disc)
@@ -151,9 +156,11 @@ def test_case_page_shows_both_results_and_refuses_with_a_message(db, client, log
     case = db.session.get(FollowUpCase, case.id)
     plan = client.get(f"/follow-up/retests/{case.retest_round_id}")
     assert plan.status_code == 200 and case.round.protocol_sha256 in plan.text
-    refused = client.post(f"/follow-up/{case.id}/step", data={"to_state": "retested", "reason": "x",
-                                                             "occurred_on": "2026-11-30", "version": case.version},
-                          follow_redirects=True)
+    refused = client.post(
+        f"/follow-up/{case.id}/step",
+        data={"to_state": "retested", "reason": "x", "occurred_on": "2026-11-30", "version": case.version},
+        follow_redirects=True,
+    )
     assert "run the retest" in refused.text.replace("’", "'")
     page = client.get(f"/follow-up/{case.id}")
     assert case.snapshot.short_hash in page.text and "retest-result" in page.text
@@ -196,8 +203,7 @@ def test_rule_refused_outside_paired_draft_retests(db, two_flagged):
     assert "sequential" not in retest.planning
 
 
-def test_a_stopped_target_leaves_the_queue_and_the_progress_says_why(db, client, login_as, org, two_flagged,
-                                                                     make_user):
+def test_a_stopped_target_leaves_the_queue_and_the_progress_says_why(db, client, login_as, org, two_flagged, make_user):
     from praktijktest.fieldwork.models import Application
     from praktijktest.fieldwork.queries import tester_queue
     from praktijktest.fieldwork.services import save_response
@@ -228,8 +234,15 @@ def test_a_stopped_target_leaves_the_queue_and_the_progress_says_why(db, client,
     assert {waiting.id, other.id, started.id} <= before
     second = next(a for a in last.applications if a.response is None)
     second.sent_at = datetime.now(UTC)
-    save_response(second, expected_version=None, outcome="rejection", received_at=datetime.now(UTC), channel="email", notes="",
-                  user=tester)
+    save_response(
+        second,
+        expected_version=None,
+        outcome="rejection",
+        received_at=datetime.now(UTC),
+        channel="email",
+        notes="",
+        user=tester,
+    )
     stop = db.session.scalar(select(sequential.SequentialStop))
     assert (stop.target_id, stop.decision, stop.at_discordant) == (stopping, "evidence", first_evidence)
     after = {i.application.test_id for i in tester_queue(tester).to_send}
