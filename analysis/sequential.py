@@ -205,6 +205,7 @@ def _attainable_p_values(max_discordant: int) -> list[float]:
     return sorted({one_sided_p(b, k) for k in range(1, max_discordant + 1) for b in range(0, k + 1)})
 
 
+@lru_cache(maxsize=512)  # a pure function of its arguments; Rule is frozen, so safe to share
 def calibrate(max_discordant: int, alpha: float) -> Rule:
     """The rule with the largest attainable nominal boundary whose exact type I error is <= alpha.
 
@@ -272,6 +273,7 @@ def design(
     )
 
 
+@lru_cache(maxsize=256)
 def discordant_for_power(alpha: float, share: float, power: float, limit: int = MAX_DISCORDANT) -> int | None:
     """A small maximum N of discordant tests whose calibrated rule reaches `power` at `share`.
 
