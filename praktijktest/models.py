@@ -12,6 +12,7 @@ from praktijktest.fieldwork.models import (  # noqa: F401
 from praktijktest.followup.contracts import TargetContract  # noqa: F401
 from praktijktest.followup.letter_models import LetterTemplate, SentLetter  # noqa: F401
 from praktijktest.followup.models import FollowUpCase, FollowUpStep  # noqa: F401
+from praktijktest.followup.sequential import SequentialStop  # noqa: F401
 from praktijktest.mailboxes.models import (  # noqa: F401
     MailCandidate,
     MailMessage,

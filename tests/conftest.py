@@ -279,6 +279,11 @@ def make_round_objects(organisation) -> dict[str, int]:
 
     from praktijktest.retention.models import DataRequest
 
+    # A retest round (follow-up): the retest pages serve only rounds made as a retest.
+    retest = create_round(organisation, "Herhaling", "labour", [GroundSpec("origin", "ref", ["other"])])
+    retest.planning = {"retest": {"source_round_id": round_.id, "source_protocol_sha256": None, "case_ids": [],
+                                  "target_codes": []}}
+
     data_request = DataRequest(organisation_id=organisation.id, target_id=target.id, kind="access",
                                received_on=date(2026, 11, 2), due_on=date(2026, 12, 2))
     db.session.add(data_request)
@@ -297,6 +302,7 @@ def make_round_objects(organisation) -> dict[str, int]:
         "mail_id": mail.id,
         "case_id": case.id,
         "contract_id": contract.id,
+        "retest_id": retest.id,
         "request_id": data_request.id,
         "snapshot_id": snapshot.id,
         "chart": "rates",

@@ -131,6 +131,9 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "contracts.report_csv": ({"coordinator", "viewer"}, False),
     "contracts.of_target": ({"coordinator"}, True),
     "contracts.edit": ({"coordinator"}, True),
+    "followup.retest_cases": ({"coordinator"}, True),
+    "followup.retest_plan": ({"coordinator"}, True),
+    "followup.retest_rule": ({"coordinator"}, True),
 }
 PUBLIC = {"accounts.login", "core.language", "static"}
 # GET routes that answer an allowed user with a redirect rather than a page, and why:

@@ -58,13 +58,15 @@ def tester_queue(tester: User, now: datetime | None = None) -> Queue:
     today_starts = start_of_day(local_date(now))
     mine = _queue_query().where(Test.tester_id == tester.id)
     queue = Queue()
-    due = mine.where(Application.sent_at.is_(None), Application.scheduled_at < today_ends)
+    from praktijktest.followup.sequential import not_stopped_or_started as open_target
+
+    due = mine.where(Application.sent_at.is_(None), Application.scheduled_at < today_ends, open_target())
     for app in db.session.scalars(due.order_by(Application.scheduled_at, Application.id).limit(QUEUE_LIMIT)):
         queue.to_send.append(QueueItem(app, app.scheduled_at, as_utc(app.scheduled_at) < today_starts))
     queue.later = db.session.scalar(
         select(func.count(Application.id)).join(Application.test).join(Test.round)
         .where(Test.tester_id == tester.id, Round.status == RoundStatus.FIELDWORK, Test.status != TestStatus.CANCELLED,
-               Application.sent_at.is_(None),
+               Application.sent_at.is_(None), open_target(),
                (Application.scheduled_at >= today_ends) | Application.scheduled_at.is_(None))) or 0
     waiting = mine.where(Application.sent_at.is_not(None), Response.id.is_(None), MysteryCall.id.is_(None))
     for app in db.session.scalars(waiting.order_by(Application.sent_at).limit(QUEUE_LIMIT)):

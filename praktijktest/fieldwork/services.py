@@ -151,6 +151,7 @@ def save_response(application: Application, *, expected_version: int | None, out
     _update_decline(response, round_)
     application.test.mark_progress()
     db.session.flush()
+    _after_response(round_, application.test.target_id)
     if changes:
         record(action, response, summary=(reason or "").strip()[:500], changes=changes,
                organisation_id=round_.organisation_id)
@@ -263,7 +264,24 @@ def close_expired_windows(round_ids: list[int] | None = None, *, tester_id: int 
         _complete_tests(app_ids)
         record("response.window_closed", None, summary=f"round {round_id}: {len(app_ids)} applications",
                changes={"application_ids": app_ids[:1000]}, organisation_id=organisation_id)
+    _after_responses({round_id for round_id, _ in expired})
     return sum(len(ids) for ids in expired.values())
+
+
+def _after_response(round_: Round, target_id: int) -> None:
+    """An adaptive retest's rule may decide on this response: record the target's stop (followup.sequential)."""
+    from praktijktest.followup.sequential import stored_rule, update_stops
+
+    if stored_rule(round_):
+        update_stops(round_, [target_id])
+
+
+def _after_responses(round_ids) -> None:
+    """An adaptive retest's rule may decide on new responses: record its stops (followup.sequential)."""
+    from praktijktest.followup.sequential import update_stops_of_rounds
+
+    if round_ids:
+        update_stops_of_rounds(round_ids)
 
 
 def _complete_tests(application_ids: list[int]) -> None:

@@ -2,7 +2,8 @@
 
 The state changes only through `FollowUpCase.move`, which refuses a move the
 policy does not allow: dialogue comes before any formal step, a referral
-needs a retest that found the pattern again (issue 11).
+needs a retest that found the pattern again on its own tests (issue 11,
+`retests.check_retest_evidence`).
 """
 from __future__ import annotations
 
@@ -114,6 +115,10 @@ class FollowUpCase(db.Model):
                                  to=STATE_LABELS.get(to_state, to_state)))
         if not (reason or "").strip():
             raise IllegalMove(_("Give a reason for this step."))
+        if to_state in (CaseState.RETESTED, CaseState.CLEARED, CaseState.PERSISTENT):
+            from praktijktest.followup.retests import check_retest_evidence
+
+            check_retest_evidence(self, to_state)  # the retest's own result, never the original round's
         if to_state == CaseState.REFERRED:
             self._refer(referral or {})
         step = FollowUpStep(from_state=self.state, to_state=to_state, reason=reason.strip(), occurred_on=on,

@@ -84,17 +84,7 @@ def cases_of(organisation_id: int, state: str | None = None) -> list[FollowUpCas
 
 
 def create_retest(case: FollowUpCase, user=None) -> Round:
-    """A retest round from a case in dialogue: a copy of its round (protocol, profiles, templates) with only
-    this target; the case moves to "retest planned". Its analysis is its own (confirmatory, issue 11)."""
-    from praktijktest.rounds.models import RoundTarget
-    from praktijktest.rounds.services import copy_round
+    """A retest round from one case in dialogue (`retests.create_retest` takes several cases of one round)."""
+    from praktijktest.followup.retests import create_retest as create
 
-    if case.state != CaseState.DIALOGUE:
-        raise CaseError(_("A retest can be planned only after the dialogue, while the case is in dialogue."))
-    retest = copy_round(case.round, created_by=user,
-                        title=_("%(title)s: retest of %(code)s", title=case.round.title, code=case.target.code)[:200])
-    db.session.add(RoundTarget(round_id=retest.id, target_id=case.target_id, stratum="retest"))
-    case.retest_round_id = retest.id
-    move_case(case, CaseState.RETEST_PLANNED, user=user, on=date.today(),
-              reason=_("Retest round “%(title)s” created.", title=retest.title))
-    return retest
+    return create([case], user)

@@ -143,4 +143,5 @@ def retest(case_id: int):
         flash(str(error), "error")
         return redirect(url_for(".detail", case_id=case.id))
     flash(_("The retest round is created as a draft with only this target."), "success")
-    return redirect(url_for("rounds.detail", round_id=retest_round.id))
+    return redirect(url_for(".retest_plan", retest_id=retest_round.id))
+from praktijktest.followup import retest_views  # noqa: E402, F401  (its routes are on this blueprint)

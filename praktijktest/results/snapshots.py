@@ -205,6 +205,10 @@ def run_analysis(round_: Round, user=None, request: RunRequest | None = None) ->
         parameters = {**parameters, "by": [], "breakdowns_failed": by}
         analysis, data = _engine(round_, parameters)
     result = _with_invitation_only(round_, analysis, parameters, data)
+    from praktijktest.followup.sequential import snapshot_section
+
+    if (sequential := snapshot_section(round_)) is not None:
+        result["sequential"] = sequential  # an adaptive retest's pre-registered rule, decided along each path
     data_hash = input_sha256(input_rows(round_, verified_only=bool(parameters.get("verified_only"))))
     snapshot = _store(round_, user, parameters, result, data_hash)
     if round_.status == RoundStatus.FIELDWORK:

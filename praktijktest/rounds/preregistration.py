@@ -58,7 +58,15 @@ def canonical_design(round_: Round) -> dict:
         "profiles_per_group": profiles,
         "templates": templates,
         "protocol": round_.protocol.replace("\r\n", "\n"),
-    }
+    } | _sequential_rule(round_)
+
+
+def _sequential_rule(round_: Round) -> dict:
+    """An adaptive retest's stopping rule, hashed with the design; absent (old hashes unchanged) otherwise."""
+    from praktijktest.followup.sequential import design_entry
+
+    entry = design_entry(round_)
+    return {"sequential_rule": entry} if entry else {}
 
 
 def canonical_bytes(design: dict) -> bytes:
@@ -122,6 +130,9 @@ def lock_round(round_: Round, *, awareness_confirmed: bool = False, power_confir
     if problems:
         raise RoundError(" ".join(problems))
     plan = refresh_stored_plan(round_)
+    from praktijktest.followup.sequential import refresh_rule
+
+    refresh_rule(round_)  # the rule's error rates for the round's final size, printed in the PDF
     if plan.needs_awareness_confirmation and not awareness_confirmed:
         confirm = _("Confirm that this round is for awareness only.")
         raise RoundError(f"{awareness_warning(plan, round_.market)} {confirm}")

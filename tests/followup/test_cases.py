@@ -9,6 +9,7 @@ from sqlalchemy import select
 from praktijktest.audit.models import AuditEvent
 from praktijktest.followup.models import CaseState, FollowUpCase, IllegalMove
 from praktijktest.followup.services import CaseError, move_case, open_case
+from tests.followup.retest_helpers import analysed, start_retest
 
 TODAY = date(2026, 11, 30)
 
@@ -38,7 +39,9 @@ def test_the_whole_path_with_steps_and_audit(db, flagged_round, make_user):
     _, snapshot, targets = flagged_round()
     case = open_case(snapshot, targets[0].code, user)
     path = [CaseState.DIALOGUE, CaseState.RETEST_PLANNED, CaseState.RETESTED, CaseState.PERSISTENT]
-    for state in path:
+    move_case(case, CaseState.DIALOGUE, reason="reason for dialogue", on=TODAY, user=user)
+    analysed(start_retest([case], user), [(True, False)] * 6)  # the retest finds the pattern on its own tests
+    for state in path[2:]:
         move_case(case, state, reason=f"reason for {state}", on=TODAY, user=user)
     move_case(case, CaseState.REFERRED, reason="to Unia", on=TODAY, user=user,
               referral={"body": "unia", "date": TODAY, "reference": "UNIA-2026-17"})
@@ -47,7 +50,7 @@ def test_the_whole_path_with_steps_and_audit(db, flagged_round, make_user):
     assert all(s.created_by_id == user.id and s.occurred_on for s in case.steps)
     assert (case.referral_body, case.referral_reference) == ("unia", "UNIA-2026-17")
     actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "FollowUpCase")).all()
-    assert sorted(actions) == ["followup.open"] + ["followup.step"] * 6
+    assert sorted(actions) == ["followup.open"] + ["followup.step"] * 6  # the retest's own step included
 
 
 @pytest.mark.parametrize("start, wrong", [
@@ -60,6 +63,11 @@ def test_illegal_moves_are_refused_and_change_nothing(db, flagged_round, start, 
     _, snapshot, targets = flagged_round()
     case = open_case(snapshot, targets[0].code)
     for state in start:
+        if state == CaseState.RETEST_PLANNED and CaseState.RETESTED in start:
+            retest = start_retest([case])  # "retested" needs a real retest with its own result
+            continue
+        if state == CaseState.RETESTED:
+            analysed(retest, [(True, False), (False, True)])
         case.move(state, reason="ok", on=TODAY)
     before, steps = case.state, len(case.steps)
     with pytest.raises(IllegalMove):
@@ -72,7 +80,9 @@ def test_a_step_needs_a_reason_and_a_referral_its_body(db, flagged_round):
     case = open_case(snapshot, targets[0].code)
     with pytest.raises(IllegalMove):
         case.move(CaseState.DIALOGUE, reason="  ", on=TODAY)
-    for state in (CaseState.DIALOGUE, CaseState.RETEST_PLANNED, CaseState.RETESTED, CaseState.PERSISTENT):
+    case.move(CaseState.DIALOGUE, reason="ok", on=TODAY)
+    analysed(start_retest([case]), [(True, False)] * 6)
+    for state in (CaseState.RETESTED, CaseState.PERSISTENT):
         case.move(state, reason="ok", on=TODAY)
     with pytest.raises(IllegalMove):
         case.move(CaseState.REFERRED, reason="x", on=TODAY, referral={"body": "police", "date": TODAY})
