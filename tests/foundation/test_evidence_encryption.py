@@ -307,6 +307,10 @@ def _production(monkeypatch, tmp_path, **overrides):
     monkeypatch.setenv("PRAKTIJKTEST_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "0123456789abcdef" * 3)
     monkeypatch.delenv("EVIDENCE_KEY_FILE", raising=False)
+    # Production also needs the dossier seal's files (followup/seal.py); these tests are about the evidence key.
+    for name in ("DOSSIER_SEAL_KEY_FILE", "DOSSIER_SEAL_CERT_FILE"):
+        (tmp_path / name).write_text("placeholder")
+        monkeypatch.setenv(name, str(tmp_path / name))
     return make_test_app(f"sqlite:///{tmp_path / 'p.sqlite'}", tmp_path, SESSION_COOKIE_SECURE=True,
                          PRAKTIJKTEST_ENV="production", **overrides)
 
