@@ -73,6 +73,7 @@ def mark_sent(application: Application, sent_at: datetime, channel: str) -> list
     _refuse_cancelled(test)
     if test.round.status != RoundStatus.FIELDWORK:
         raise FieldworkError(_("Applications are sent only while the round is in fieldwork."))
+    _refuse_stopped_target(test)
     if test.listing_id is None:
         raise FieldworkError(_("Record the vacancy or ad first: an application answers a listing."))
     if application.sent_at is not None:
@@ -89,6 +90,15 @@ def mark_sent(application: Application, sent_at: datetime, channel: str) -> list
            changes={"sent_at": [None, sent_at.isoformat()], "sent_channel": [None, channel]},
            organisation_id=test.round.organisation_id)
     return warnings
+
+
+def _refuse_stopped_target(test: Test) -> None:
+    """The queue hides a stopped target's unstarted tests; a send page opened by URL is refused the same way."""
+    from praktijktest.followup.sequential import is_stopped
+
+    if test.status == TestStatus.PLANNED and is_stopped(test.round_id, test.target_id):
+        raise FieldworkError(_("The retest's pre-registered rule has stopped this party: "
+                               "its tests that have not started are not sent."))
 
 
 def send_warnings(application: Application, sent_at: datetime) -> list[str]:

@@ -262,6 +262,13 @@ def stops_of(round_: Round) -> list[SequentialStop]:
     )
 
 
+def is_stopped(round_id: int, target_id: int) -> bool:
+    """Whether the round's pre-registered rule has stopped this target (no new tests of it go out)."""
+    return db.session.scalar(
+        select(SequentialStop.id).where(SequentialStop.round_id == round_id, SequentialStop.target_id == target_id)
+    ) is not None
+
+
 def not_stopped_or_started():
     """Queue condition: the application's test has been started, or its target's rule has not stopped.
 

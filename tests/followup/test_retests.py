@@ -247,6 +247,11 @@ def test_a_stopped_target_leaves_the_queue_and_the_progress_says_why(db, client,
     assert (stop.target_id, stop.decision, stop.at_discordant) == (stopping, "evidence", first_evidence)
     after = {i.application.test_id for i in tester_queue(tester).to_send}
     assert waiting.id not in after and {other.id, started.id} <= after  # a started pair is completed
+    from praktijktest.fieldwork.services import FieldworkError, mark_sent
+
+    with pytest.raises(FieldworkError, match="stopped this party"):  # the send page opened by URL
+        mark_sent(waiting.applications[0], datetime.now(UTC), "email")
+    assert waiting.applications[0].sent_at is None
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "round.sequential_stop"))
     login_as("coordinator", org)
     page = client.get(f"/rounds/{retest.id}/fieldwork")
