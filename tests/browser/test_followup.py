@@ -85,7 +85,8 @@ def test_a_coordinator_follows_a_case_from_the_flag_to_the_dossier(open_page, li
 
     record_step(page, "dialogue", "Brief met uitnodiging voor een gesprek verstuurd.")
     submit(page, "form[action$='/retest'] button[type=submit]")
-    assert "/rounds/" in page.url and _case_state(live_server, case_id) == "retest_planned"
+    # The retest opens on its plan page: its size and why, before its own round is locked.
+    assert "/follow-up/retests/" in page.url and _case_state(live_server, case_id) == "retest_planned"
     _run_the_retest(live_server, case_id)
     page.goto(f"/follow-up/{case_id}")
     record_step(page, "retested", "De hertest is geanalyseerd op zijn eigen tests.")
