@@ -17,10 +17,12 @@ configured seal certificate (or another one the verifier names).
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import io
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,6 +150,21 @@ def _signer(files: SealFiles):
     return _signers[cache_key]
 
 
+def _run(make_coroutine):
+    """Run one of pyHanko's coroutines to its end, from any thread.
+
+    pyHanko's blocking wrappers call asyncio.run, which refuses to start in a thread whose event loop is
+    already running (Playwright's sync API in the tests, an async server in production). There the
+    coroutine gets a loop of its own in a worker thread.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coroutine())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
+
+
 def seal_pdf(data: bytes, reason: str = "praktijktest dossier") -> bytes:
     """`data` with a PAdES baseline (B-B) certification signature over the whole file; nothing may follow it."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -163,7 +180,7 @@ def seal_pdf(data: bytes, reason: str = "praktijktest dossier") -> bytes:
         certify=True,
         docmdp_permissions=fields.MDPPerm.NO_CHANGES,
     )
-    return signers.sign_pdf(writer, metadata, signer=signer).getvalue()
+    return _run(lambda: signers.async_sign_pdf(writer, metadata, signer=signer)).getvalue()
 
 
 def load_certificate(path: Path):
@@ -181,7 +198,7 @@ def check_seal(data: bytes, certificate=None) -> list[str]:
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.diff_analysis.policy_api import ModificationLevel
-    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation import async_validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
@@ -201,7 +218,7 @@ def check_seal(data: bytes, certificate=None) -> list[str]:
     signature = signatures[0]
     context = ValidationContext(trust_roots=[certificate], allow_fetching=False, revocation_mode="soft-fail")
     try:
-        status = validate_pdf_signature(signature, context)
+        status = _run(lambda: async_validate_pdf_signature(signature, context))
     except Exception as error:  # noqa: BLE001  (a damaged signature is a failed seal, said as such)
         return [f"the seal cannot be checked ({type(error).__name__}: {error})"]
     problems = []

@@ -173,3 +173,19 @@ def test_the_dossier_is_tagged_pdf_a_3_with_typed_evidence_files(dossier):
         assert filespec["/AFRelationship"] == "/Source"
         assert filespec["/EF"]["/F"].get_object()["/Subtype"] == "/message/rfc822"  # the fixture's .eml files
         assert filespec.indirect_reference.idnum in af
+
+
+def test_sealing_and_checking_work_in_a_thread_whose_event_loop_runs(app, db, flagged_round):
+    # Playwright's sync API (and an async server) keep a loop running: pyHanko's blocking wrappers refuse there.
+    import asyncio
+
+    from praktijktest.followup.seal import check_seal
+
+    round_, _, targets = flagged_round()
+
+    async def inside_a_running_loop():
+        sealed = generate_dossier(round_, targets[0].code, None, "en")
+        return sealed, check_seal(sealed)
+
+    sealed, problems = asyncio.run(inside_a_running_loop())
+    assert problems == [] and check_seal(sealed[:-1] + b"x") != []
