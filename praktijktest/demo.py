@@ -8,6 +8,7 @@ command can run again without creating anything twice.
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import force_locale
 
 from praktijktest.accounts.models import Role
 from praktijktest.accounts.services import create_user, find_user
@@ -33,6 +34,13 @@ def load_demo() -> str:
     """Create what is missing of the demo; return a summary with the logins."""
     if current_app.config["PRAKTIJKTEST_ENV"] == "production":
         raise DemoError("The demo data (with password 'demo') is refused when PRAKTIJKTEST_ENV=production.")
+    # Texts the services store (a step's reason, say) are written in the municipality's language,
+    # not in gettext's fallback English: the command runs outside any request.
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return _load_demo()
+
+
+def _load_demo() -> str:
     organisation = find_organisation(DEMO_ORGANISATION) or create_organisation(
         DEMO_ORGANISATION, OrganisationKind.PARTNERSHIP, DEMO_MUNICIPALITIES
     )

@@ -20,10 +20,10 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 # Words of English UI text that are not also Dutch ("test", "status", "code", "protocol", "download",
-# "details", "account" and "object" are Dutch too, and so are the role names "tester" and "admin";
+# "details", "account", "object" and "was" are Dutch too, and so are the role names "tester" and "admin";
 # "viewer" is left out for the demo account "Vera Viewer").
 ENGLISH = frozenset("""
-the and with without your you this that these those are was were been has have into from for
+the and with without your you this that these those are were been has have into from for
 round rounds target targets save cancel delete edit remove add back next previous show hide upload search
 filter close saved created updated deleted changed locked lock draft ready fieldwork analysed analyzed
 reported archived cancelled invitation rejection response responses application applications employer
