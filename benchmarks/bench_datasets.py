@@ -15,7 +15,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from benchmarks.harness import Figure, best_time
+from benchmarks.harness import Figure, best_time, scratch_app
 
 ROWS = 100_000
 KRW = Path(__file__).resolve().parents[1] / "tests" / "data" / "validation" / "kline-rose-walters-2022.csv"
@@ -40,14 +40,7 @@ def synthetic_file(path: Path, rows: int = ROWS) -> Path:
 
 
 def _app(folder: Path):
-    from flask_migrate import upgrade
-
-    from praktijktest import create_app
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}", "SECRET_KEY": "bench"})
-    with app.app_context():
-        upgrade()
-    return app
+    return scratch_app(folder)
 
 
 def _import(path: Path, organisation_name: str, reference: str) -> int:

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.harness import Figure, best_time
+from benchmarks.harness import Figure, best_time, scratch_app
 
 TESTS, TARGETS = 20, 5
 FILES = [("eml", "message/rfc822", 4 * 1024)] * 20 + [("png", "image/png", 150 * 1024)] * 10 + \
@@ -29,15 +29,7 @@ FILES = [("eml", "message/rfc822", 4 * 1024)] * 20 + [("png", "image/png", 150 *
 
 
 def _app(folder: Path):
-    from flask_migrate import upgrade
-
-    from praktijktest import create_app
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}", "SECRET_KEY": "bench",
-                      "WTF_CSRF_ENABLED": False, "EVIDENCE_DIR": str(folder / "evidence")})
-    with app.app_context():
-        upgrade()
-    return app
+    return scratch_app(folder, WTF_CSRF_ENABLED=False)
 
 
 def _round_csv(path: Path) -> Path:

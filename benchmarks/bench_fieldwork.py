@@ -14,8 +14,6 @@ printed too: it must not grow with the data (tests/fieldwork/test_query_counts.p
 """
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import random
 import statistics
@@ -27,7 +25,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from benchmarks.bench_concurrent_testers import _database
-from benchmarks.harness import Figure
+from benchmarks.harness import FAST_PASSWORDS, Figure, scratch_app
 
 TESTS = 50_000
 TESTERS = 20
@@ -36,17 +34,10 @@ PASSWORD = "Correct-horse-battery-9"
 
 
 def _app(folder: Path, url: str | None = None):
-    from flask_migrate import upgrade
-
-    from praktijktest import create_app
     from praktijktest.permissions import public
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url or f"sqlite:///{folder / 'bench.sqlite'}", "SECRET_KEY": "bench",
-                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "EVIDENCE_DIR": str(folder / "ev"),
-                      "PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_KIB": 64, "PASSWORD_HASH_PARALLELISM": 1})
+    app = scratch_app(folder, url, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False, **FAST_PASSWORDS)
     app.add_url_rule("/bench-bare", "bench_bare", public(lambda: "ok"))
-    with app.app_context(), contextlib.redirect_stderr(io.StringIO()):  # alembic's INFO lines
-        upgrade()
     return app
 
 

@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.harness import Figure, best_time
+from benchmarks.harness import FAST_PASSWORDS, Figure, best_time, scratch_app
 
 ROOT = Path(__file__).resolve().parents[1]
 VALIDATION = Path(os.environ.get("VALIDATION_DIR") or ROOT.parent / "shared" / "validation")
@@ -34,16 +34,7 @@ KRW = VALIDATION / "kline-rose-walters-2022.csv"
 
 
 def _app(folder: Path):
-    from flask_migrate import upgrade
-
-    from praktijktest import create_app
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}", "SECRET_KEY": "bench",
-                      "WTF_CSRF_ENABLED": False, "EVIDENCE_DIR": str(folder / "evidence"),
-                      "PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_KIB": 64, "PASSWORD_HASH_PARALLELISM": 1})
-    with app.app_context():
-        upgrade()
-    return app
+    return scratch_app(folder, WTF_CSRF_ENABLED=False, **FAST_PASSWORDS)
 
 
 def _thousand(path: Path) -> Path:

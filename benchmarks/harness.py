@@ -7,9 +7,28 @@ A benchmark module is `benchmarks/bench_<name>.py` with a function
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+# Password hashing at its cheapest: benchmarks log in many times and measure pages, not argon2.
+FAST_PASSWORDS = {"PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_KIB": 64, "PASSWORD_HASH_PARALLELISM": 1}
+
+
+def scratch_app(folder: Path, url: str | None = None, **config):
+    """The app on a throw-away database, migrated: SQLite in `folder` unless `url`; evidence in `folder`."""
+    from flask_migrate import upgrade
+
+    from praktijktest import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url or f"sqlite:///{folder / 'bench.sqlite'}", "SECRET_KEY": "bench",
+                      "EVIDENCE_DIR": str(folder / "evidence"), **config})
+    with app.app_context(), contextlib.redirect_stderr(io.StringIO()):  # alembic's INFO lines
+        upgrade()
+    return app
 
 
 @dataclass(frozen=True)

@@ -272,23 +272,21 @@ def _write_new(path: Path, blob: bytes) -> None:
     evidence file under its real name (which a content-addressed save would
     then keep for ever). FileExistsError when `path` exists.
     """
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}{_TEMPORARY}")
-    write_private(temporary, blob)
-    try:
-        _sync(temporary)
-        os.link(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    _sync_folder(path.parent)
+    _through_temporary(path, blob, os.link)
 
 
 def _replace_file(path: Path, blob: bytes) -> None:
     """Replace `path` by `blob` atomically: readers see the old file or the new one, never a mix."""
+    _through_temporary(path, blob, os.replace)
+
+
+def _through_temporary(path: Path, blob: bytes, put_in_place) -> None:
+    """Write `blob` to a synced temporary file beside `path`, then `put_in_place(temporary, path)`."""
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}{_TEMPORARY}")
     write_private(temporary, blob)
     try:
         _sync(temporary)
-        os.replace(temporary, path)
+        put_in_place(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
     _sync_folder(path.parent)
