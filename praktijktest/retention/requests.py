@@ -162,16 +162,18 @@ def _mail_senders(target_id: int) -> list[str]:
 
 def _cases(target_id: int) -> list[dict]:
     """The follow-up cases about the target, each with its dated steps and any referral."""
-    from praktijktest.followup.models import FollowUpCase, FollowUpStep
+    from sqlalchemy.orm import selectinload
+
+    from praktijktest.followup.models import FollowUpCase
 
     cases = db.session.scalars(select(FollowUpCase).where(FollowUpCase.target_id == target_id)
+                               .options(selectinload(FollowUpCase.steps), selectinload(FollowUpCase.round))
                                .order_by(FollowUpCase.id)).all()
     return [{"case": case.id, "round": case.round.title, "state": case.state, "opened_at": _iso(case.opened_at),
              "referral": ({"body": case.referral_body, "date": _iso(case.referral_date),
                            "reference": case.referral_reference} if case.referral_body else None),
              "steps": [{"from": step.from_state, "to": step.to_state, "occurred_on": _iso(step.occurred_on),
-                        "reason": step.reason} for step in db.session.scalars(
-                 select(FollowUpStep).where(FollowUpStep.case_id == case.id).order_by(FollowUpStep.id))]}
+                        "reason": step.reason} for step in case.steps]}
             for case in cases]
 
 
