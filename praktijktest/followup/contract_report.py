@@ -26,7 +26,7 @@ from praktijktest.followup.contracts import TargetContract
 from praktijktest.followup.models import STATE_LABELS, CaseState, FollowUpCase
 from praktijktest.followup.services import target_entry
 from praktijktest.i18n import format_when
-from praktijktest.results.models import AnalysisSnapshot
+from praktijktest.results.snapshots import latest_snapshots
 from praktijktest.rounds.models import Round
 from praktijktest.spreadsheet import csv_row
 from praktijktest.targets.models import Target
@@ -61,15 +61,6 @@ def _tests_per_target_and_round(target_ids: list[int]) -> dict[int, list[tuple[i
     return out
 
 
-def _latest_snapshots(round_ids: set[int]) -> dict[int, AnalysisSnapshot]:
-    """The newest snapshot of each round, in one query (ties broken by id, as `latest_snapshot` does)."""
-    latest: dict[int, AnalysisSnapshot] = {}
-    for snapshot in db.session.scalars(select(AnalysisSnapshot).where(AnalysisSnapshot.round_id.in_(round_ids))
-                                       .order_by(AnalysisSnapshot.created_at, AnalysisSnapshot.id)):
-        latest[snapshot.round_id] = snapshot
-    return latest
-
-
 def contractor_rows(organisation_id: int, pseudonymised: bool) -> list[ContractorRow]:
     """Every tested contractor of the organisation, by contract and round, in the reader's locale."""
     contracts = db.session.execute(
@@ -79,7 +70,7 @@ def contractor_rows(organisation_id: int, pseudonymised: bool) -> list[Contracto
     tested = _tests_per_target_and_round([target.id for _, target in contracts])
     round_ids = {round_id for pairs in tested.values() for round_id, _ in pairs}
     rounds = {r.id: r for r in db.session.scalars(select(Round).where(Round.id.in_(round_ids)))}
-    snapshots = _latest_snapshots(round_ids)
+    snapshots = latest_snapshots(round_ids)
     cases = {(c.round_id, c.target_id): c.state for c in db.session.scalars(
         select(FollowUpCase).where(FollowUpCase.organisation_id == organisation_id))}
     rows, numbers = [], {}

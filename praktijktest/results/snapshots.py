@@ -259,6 +259,15 @@ def latest_snapshot(round_: Round) -> AnalysisSnapshot | None:
                              .order_by(AnalysisSnapshot.created_at.desc(), AnalysisSnapshot.id.desc()).limit(1))
 
 
+def latest_snapshots(round_ids) -> dict[int, AnalysisSnapshot]:
+    """The newest snapshot of each of these rounds, in one query: earlier ones' (large) results are never loaded."""
+    if not round_ids:
+        return {}
+    newest = (select(db.func.max(AnalysisSnapshot.id)).where(AnalysisSnapshot.round_id.in_(round_ids))
+              .group_by(AnalysisSnapshot.round_id))
+    return {s.round_id: s for s in db.session.scalars(select(AnalysisSnapshot).where(AnalysisSnapshot.id.in_(newest)))}
+
+
 def round_snapshots(round_: Round) -> list[AnalysisSnapshot]:
     """Every snapshot of the round, newest first, without their (large) results."""
     from sqlalchemy.orm import defer

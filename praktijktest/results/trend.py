@@ -4,8 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from praktijktest.extensions import db
-from praktijktest.results.models import AnalysisSnapshot
-from praktijktest.results.snapshots import locked_design
+from praktijktest.results.snapshots import latest_snapshots, locked_design
 from praktijktest.rounds.models import Round, RoundGround
 
 # Design fields whose difference makes two rounds' rates less comparable.
@@ -23,7 +22,7 @@ def trend_rows(round_: Round) -> list[dict]:
         select(Round).join(RoundGround, RoundGround.round_id == Round.id)
         .where(Round.organisation_id == round_.organisation_id, Round.market == round_.market,
                RoundGround.ground == ground).order_by(Round.created_at, Round.id)).unique().all()
-    latest = _latest_snapshots([r.id for r in rounds])
+    latest = latest_snapshots([r.id for r in rounds])
     rows = []
     for other in rounds:
         snapshot = latest.get(other.id)
@@ -51,10 +50,3 @@ def protocol_differences(round_: Round, other: Round) -> list[str] | None:
     return [name for name in COMPARED_FIELDS if mine.get(name) != theirs.get(name)]
 
 
-def _latest_snapshots(round_ids: list[int]) -> dict[int, AnalysisSnapshot]:
-    if not round_ids:
-        return {}
-    # The newest snapshot of each round only: earlier ones' results are never loaded.
-    newest = (select(db.func.max(AnalysisSnapshot.id)).where(AnalysisSnapshot.round_id.in_(round_ids))
-              .group_by(AnalysisSnapshot.round_id))
-    return {s.round_id: s for s in db.session.scalars(select(AnalysisSnapshot).where(AnalysisSnapshot.id.in_(newest)))}
