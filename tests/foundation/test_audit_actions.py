@@ -62,3 +62,18 @@ def test_every_place_an_identity_is_shown_has_a_name_in_words():
                 views |= _string_values(node.args[1])
     assert {"registry", "fieldwork test page", "results table"} <= views
     assert sorted(views - VIEW_LABELS.keys()) == []
+
+
+def test_every_changed_field_the_code_records_has_a_label_in_words():
+    # The audit page shows `changes` as "label: old → new"; an unlabelled field would show its code name in English.
+    from praktijktest.audit.labels import FIELD_LABELS
+
+    fields = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "record":
+                for keyword in node.keywords:
+                    if keyword.arg == "changes" and isinstance(keyword.value, ast.Dict):
+                        fields |= {key.value for key in keyword.value.keys if isinstance(key, ast.Constant)}
+    assert {"round_id", "sent_at", "outcome"} <= fields
+    assert sorted(fields - set(FIELD_LABELS)) == []
