@@ -184,16 +184,20 @@ def write_export(plan: ExportPlan, fmt: str, out: IO[bytes]) -> None:
         write_xlsx(plan, out)
 
 
-def start_export(round_: Round, fmt: str = "csv", *, with_identities: bool = False) -> ExportPlan:
-    """Plan an export and write its audit event; the caller then streams or writes it."""
+def record_export(round_: Round, fmt: str = "csv", *, with_identities: bool = False) -> None:
+    """Write the export's audit event (the round's stored application count: no pass over its rows)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; use csv or xlsx")
-    plan = plan_export(round_, with_identities=with_identities)
     action = "round.export_identities" if with_identities else "round.export"
-    record(action, round_, summary=f"{plan.count} applications as {fmt}"
+    record(action, round_, summary=f"{round_.application_count} applications as {fmt}"
            f"{' with target identities' if with_identities else ', pseudonymised'}",
            organisation_id=round_.organisation_id)
-    return plan
+
+
+def start_export(round_: Round, fmt: str = "csv", *, with_identities: bool = False) -> ExportPlan:
+    """Write an export's audit event and plan it; the caller then streams or writes it."""
+    record_export(round_, fmt, with_identities=with_identities)
+    return plan_export(round_, with_identities=with_identities)
 
 
 def xlsx_tempfile(plan: ExportPlan) -> IO[bytes]:

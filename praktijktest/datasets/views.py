@@ -33,7 +33,7 @@ from praktijktest.permissions import get_owned_or_404, roles_required
 from praktijktest.rounds.models import Round
 from praktijktest.tabular import MAX_REPORTED_PROBLEMS, FileRejected, Problems
 
-from .exporter import FORMATS, MEDIA_TYPES, iter_csv, start_export, xlsx_tempfile
+from .exporter import FORMATS, MEDIA_TYPES, iter_csv, plan_export, record_export, xlsx_tempfile
 from .forms import ConfirmImportForm, IdentitiesExportForm, ImportRoundForm
 from .importer import ImportRequest, check_file, import_plan
 
@@ -156,16 +156,24 @@ def confirm():
 
 
 def _download(round_: Round, fmt: str, with_identities: bool) -> Response:
-    """Stream the export: the audit event is committed with the request, the rows follow."""
+    """Stream the export: the audit event is committed with the request, the rows follow.
+
+    Everything after the audit event only reads, so it runs in the body, after the request has
+    committed: on SQLite the request holds the write lock that every other request waits for, and a
+    pass over a round's rows (let alone building a workbook) must not happen while it does.
+    """
     if fmt not in FORMATS:
         fmt = "csv"
-    plan = start_export(round_, fmt, with_identities=with_identities)
+    record_export(round_, fmt, with_identities=with_identities)
     filename = round_export_name(round_.id, fmt, with_identities)  # in the reader's language
     headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
-    if fmt == "xlsx":
-        return Response(_file_chunks(xlsx_tempfile(plan)), content_type=MEDIA_TYPES[fmt], headers=headers)
-    return Response(_csv_body(current_app._get_current_object(), plan), content_type=MEDIA_TYPES[fmt],
-                    headers=headers)
+    body = _xlsx_body if fmt == "xlsx" else _csv_body
+    return Response(body(current_app._get_current_object(), round_.id, with_identities),
+                    content_type=MEDIA_TYPES[fmt], headers=headers)
+
+
+def _read_only_plan(round_id: int, with_identities: bool):
+    return plan_export(db.session.get(Round, round_id), with_identities=with_identities)
 
 
 def _file_chunks(handle, size: int = 256 * 1024):
@@ -177,13 +185,20 @@ def _file_chunks(handle, size: int = 256 * 1024):
         handle.close()
 
 
-def _csv_body(app, plan):
-    """The CSV, read in an app context of its own: the request's has ended (and committed) by the time
-    the server sends the body, and the body reads only committed rows. It only reads, so on SQLite it
-    begins without the write lock that every other request would wait for while the file streams."""
+def _xlsx_body(app, round_id: int, with_identities: bool):
+    """The workbook, planned and built in the body like the CSV (see `_csv_body`)."""
+    with deferred_begin(), app.app_context():
+        handle = xlsx_tempfile(_read_only_plan(round_id, with_identities))
+    yield from _file_chunks(handle)
+
+
+def _csv_body(app, round_id: int, with_identities: bool):
+    """The CSV, planned and read in an app context of its own: the request's has ended (and committed)
+    by the time the server sends the body, and the body reads only committed rows. It only reads, so on
+    SQLite it begins without the write lock that every other request would wait for while it runs."""
     yield "\ufeff".encode()
     with deferred_begin(), app.app_context():
-        yield from iter_csv(plan)
+        yield from iter_csv(_read_only_plan(round_id, with_identities))
 
 
 @bp.route("/rounds/<int:round_id>/export")
