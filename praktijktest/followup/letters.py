@@ -22,7 +22,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from jinja2 import TemplateError, nodes
+from jinja2 import nodes
 from sqlalchemy import func, select
 
 from praktijktest.audit.services import record
@@ -36,11 +36,8 @@ from praktijktest.results.snapshots import latest_snapshot
 from praktijktest.rounds.materials import (
     ALLOWED_FILTERS,
     ALLOWED_NODES,
-    MAX_TEMPLATE_CHARS,
-    Placeholders,
     TemplateProblem,
-    _environment,
-    readable_template_error,
+    render_in_sandbox,
 )
 from praktijktest.rounds.models import Round
 from praktijktest.targets.models import Target
@@ -96,20 +93,7 @@ def _check_tree(tree: nodes.Template) -> None:
 
 def render_letter_text(source: str, values: dict) -> str:
     """One letter text filled in, in the sandbox; TemplateProblem on any error."""
-    if len(source) > MAX_TEMPLATE_CHARS:
-        raise TemplateProblem(_("A template can be at most %(n)s characters long.", n=MAX_TEMPLATE_CHARS))
-    try:
-        tree = _environment.parse(source)
-        _check_tree(tree)
-        return _environment.from_string(tree).render(
-            **{key: Placeholders(value) if isinstance(value, dict) else value for key, value in values.items()})
-    except TemplateProblem:
-        raise
-    except TemplateError as error:
-        raise TemplateProblem(readable_template_error(error)) from error
-    except RecursionError:
-        raise TemplateProblem(_("The template is nested too deeply: use fewer brackets and conditions inside "
-                                "each other.")) from None
+    return render_in_sandbox(source, values, _check_tree)
 
 
 def letter_source(round_: Round, kind: str, language: str) -> tuple[str, str, LetterTemplate | None]:

@@ -97,12 +97,21 @@ class Placeholders:
 
 def render_text(source: str, profile: dict, listing: dict) -> str:
     """Render one template text in the sandbox; TemplateProblem on any error."""
+    return render_in_sandbox(source, {"profile": profile, "listing": listing}, _check_tree)
+
+
+def render_in_sandbox(source: str, values: dict, check_tree) -> str:
+    """`source` filled in with `values` (dicts as placeholders) after `check_tree` allowed every node of it.
+
+    TemplateProblem, in words, on any error: too long, a refused node, a Jinja error, too deep.
+    """
     if len(source) > MAX_TEMPLATE_CHARS:
         raise TemplateProblem(_("A template can be at most %(n)s characters long.", n=MAX_TEMPLATE_CHARS))
     try:
         tree = _environment.parse(source)
-        _check_tree(tree)
-        return _environment.from_string(tree).render(profile=Placeholders(profile), listing=Placeholders(listing))
+        check_tree(tree)
+        return _environment.from_string(tree).render(
+            **{key: Placeholders(value) if isinstance(value, dict) else value for key, value in values.items()})
     except TemplateProblem:
         raise
     except TemplateError as error:
