@@ -81,7 +81,10 @@ def lpm_clustered(y, is_ref, clusters, design: dict[str, np.ndarray], level: flo
     from statsmodels.regression.linear_model import OLS
 
     fit = OLS(np.asarray(y, float), x).fit(cov_type="cluster", cov_kwds={"groups": clusters})
-    coef, se = float(fit.params[1]), float(fit.bse[1])
+    # Read the variance, not fit.bse: with no discordant test it is zero up to rounding, and
+    # the rounding can fall below zero (it did under a different BLAS thread count).
+    coef, variance = float(fit.params[1]), float(np.asarray(fit.cov_params())[1, 1])
+    se = float(np.sqrt(variance)) if variance > 0 else 0.0
     if not se > 1e-12:
         return Regression(coef, None, None, (None, None), len(y), n_clusters, tuple(names),
                           "; ".join([*notes, NO_VARIATION]))

@@ -7,7 +7,7 @@ prints the kill rate per file. Mutants listed in tests/mutation/equivalent.txt
 (each with the reason why no test can tell them apart from the original)
 do not count. Exits 1 when a file is below the goal.
 
-    .venv/bin/python scripts/mutation.py [--suite analysis|security] [--file analysis/fdr.py] [--goal 0.9] [--show]
+    .venv/bin/python scripts/mutation.py [--suite analysis|security] [--file analysis/fdr.py] [--goal 0.9] [--show] [--jobs N]
 
 Not part of `make test` or CI: the whole run takes tens of minutes on 2 cores.
 """
@@ -87,14 +87,16 @@ def configure(workdir: Path, suite: Suite, files: tuple[str, ...]) -> None:
         handle.write("\n".join(lines) + "\n")
 
 
-def run_suite(suite: Suite, files: tuple[str, ...], equivalent: dict[str, str], show: bool) -> list[tuple]:
+def run_suite(suite: Suite, files: tuple[str, ...], equivalent: dict[str, str], show: bool,
+              jobs: int | None = None) -> list[tuple]:
     with tempfile.TemporaryDirectory(prefix=f"mutation-{suite.name}-") as temporary:
         workdir = Path(temporary)
         copy_project(workdir)
         configure(workdir, suite, files)
         env = {"TEST_DATABASE_URL": "", "PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin", "HOME": temporary}
         print(f"== {suite.name}: mutmut on {len(files)} file(s), tests {' '.join(suite.tests)}", flush=True)
-        subprocess.run([str(ROOT / ".venv" / "bin" / "mutmut"), "run"], cwd=workdir, env=env,
+        command = [str(ROOT / ".venv" / "bin" / "mutmut"), "run"] + ([f"--max-children={jobs}"] if jobs else [])
+        subprocess.run(command, cwd=workdir, env=env,
                        stdout=subprocess.DEVNULL, check=False)
         rows = [summarise(workdir, name, equivalent) for name in files]
         if show:
@@ -122,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--file", action="append", help="only these files (paths as in the suite)")
     parser.add_argument("--goal", type=float, default=0.9, help="kill rate every file must reach")
     parser.add_argument("--show", action="store_true", help="print the diff of every survivor")
+    parser.add_argument("--jobs", type=int, help="mutants run at once (default: one per core)")
     args = parser.parse_args(argv)
     equivalent = equivalent_mutants()
     rows = []
@@ -130,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         files = tuple(f for f in suite.files if not args.file or f in args.file)
         if files:
-            rows += run_suite(suite, files, equivalent, args.show)
+            rows += run_suite(suite, files, equivalent, args.show, args.jobs)
     print(f"\n{'file':45} {'mutants':>8} {'equiv.':>7} {'killed':>7} {'survived':>9} {'kill rate':>10}")
     for name, total, equivalents, killed, survivors, rate in rows:
         print(f"{name:45} {total:8d} {equivalents:7d} {killed:7d} {len(survivors):9d} {rate:9.1%}")
