@@ -1,7 +1,12 @@
 """The confidential dossier of one target in one round: a PDF for a lawyer, Unia or the target itself.
 
-Built from the round's latest analysis snapshot (cited by its hash) and the
-fieldwork rows; it names only this target. A tagged PDF/A-3 that carries the
+The statistical section is about the dossier's round (its latest analysis
+snapshot, cited by its hash). Besides it the dossier covers every test of the
+target in every round of the organisation, each round with its own result from
+its own latest snapshot, and the retest's own result when the case has an
+analysed retest (never pooled with the original: retests.py says why). It names
+only this target: free text that the dossier prints from other rows (round
+titles, step reasons) goes through `Redactor`. A tagged PDF/A-3 that carries the
 evidence files, sealed with a PAdES signature (seal.py). Coordinators only; every
 generation is audited. The wording follows WORDING.md: facts that can support
 a presumption of unequal treatment (art. 28 of the act of 10 May 2007), never
@@ -10,6 +15,7 @@ a finding of discrimination.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import force_locale
@@ -23,6 +29,7 @@ from praktijktest.followup.models import FollowUpCase
 from praktijktest.followup.services import target_entry
 from praktijktest.i18n import format_when
 from praktijktest.reports.round_report import LOCALES
+from praktijktest.results.models import AnalysisSnapshot
 from praktijktest.results.snapshots import latest_snapshot
 from praktijktest.rounds.models import Round
 from praktijktest.targets.models import Target
@@ -41,9 +48,70 @@ def _target(round_: Round, code: str) -> Target:
     return target
 
 
+class Redactor:
+    """Removes every other target's code and name of the organisation from free text the dossier prints.
+
+    Round titles and case steps are written by people or generated with codes: a retest of several cases is
+    titled "...: retest of A, B", and its case step quotes that title. A dossier names one target only, so each
+    other target's code or name (as a whole word, any case) becomes "[another tested party]". This target's
+    own code and name are matched first and kept, so that another name inside its own stays intact.
+    """
+
+    def __init__(self, target: Target):
+        import re
+
+        rows = db.session.execute(select(Target.code, Target.name).where(
+            Target.organisation_id == target.organisation_id, Target.id != target.id)).all()
+        own = {value.casefold() for value in (target.code, target.name) if value}
+        others = {value for row in rows for value in row if value and value.strip()}
+        words = sorted(others | {target.code, target.name} - {None, ""}, key=len, reverse=True)
+        self._own = own
+        self._pattern = (re.compile("|".join(rf"(?<!\w){re.escape(w)}(?!\w)" for w in words), re.IGNORECASE)
+                         if others else None)
+
+    def __call__(self, text) -> str:
+        if not text or self._pattern is None:
+            return text or ""
+        return self._pattern.sub(lambda m: m.group(0) if m.group(0).casefold() in self._own
+                                 else "[" + _("another tested party") + "]", str(text))
+
+
+@dataclass
+class RoundPart:
+    """One round in which the target was tested: its tests, their evidence and its own analysis result."""
+
+    round: Round
+    title: str  # redacted
+    tests: list
+    evidence: list
+    snapshot: AnalysisSnapshot | None
+    entry: dict | None  # the target's entry in that round's latest snapshot
+    is_dossier_round: bool
+    is_retest: bool
+
+    @property
+    def facts(self) -> dict:
+        return (self.entry or {}).get("evidence_facts") or {}
+
+
+def _evidence_of(tests: list) -> list:
+    return [file for test in tests for a in test.applications if a.response for file in a.response.evidence]
+
+
+def _round_parts(round_: Round, target: Target, redact: Redactor) -> list[RoundPart]:
+    from praktijktest.followup.history import target_history
+    from praktijktest.followup.retests import retest_info
+
+    return [RoundPart(item.round, redact(item.round.title), item.tests, _evidence_of(item.tests), item.snapshot,
+                      item.entry, item.round.id == round_.id, retest_info(item.round) is not None)
+            for item in target_history(target) if item.round.organisation_id == round_.organisation_id]
+
+
 def dossier_context(round_: Round, target: Target, user=None) -> dict:
     """Everything the dossier template reads; call inside the dossier's locale."""
+    from praktijktest.followup.retests import side_by_side
     from praktijktest.followup.views import template_helpers
+    from praktijktest.results.presenters import deviation_text, evidence_label
 
     snapshot = latest_snapshot(round_)
     if snapshot is None:
@@ -54,9 +122,15 @@ def dossier_context(round_: Round, target: Target, user=None) -> dict:
     entry = target_entry(snapshot, target.code) or {}
     case = db.session.scalar(select(FollowUpCase).where(FollowUpCase.round_id == round_.id,
                                                         FollowUpCase.target_id == target.id))
-    evidence = [file for test in tests for a in test.applications if a.response for file in a.response.evidence]
-    return {"round": round_, "target": target, "snapshot": snapshot, "entry": entry,
-            "facts": entry.get("evidence_facts") or {}, "tests": tests, "evidence": evidence, "case": case,
+    redact = Redactor(target)
+    rounds = _round_parts(round_, target, redact)
+    # The case's retest, read from its own snapshot (its family: the retested targets only).
+    retest = side_by_side(case) if case is not None and case.retest_round is not None else None
+    return {"round": round_, "round_title": redact(round_.title), "target": target, "snapshot": snapshot,
+            "entry": entry, "facts": entry.get("evidence_facts") or {}, "tests": tests, "rounds": rounds,
+            "evidence": [file for part in rounds for file in part.evidence], "case": case, "retest": retest,
+            "retest_facts": ((retest.retest or {}).get("evidence_facts") or {}) if retest else {},
+            "redact": redact, "evidence_label": evidence_label, "deviation_text": deviation_text,
             "generated_at": format_when(utcnow(), "long"), "generated_by": getattr(user, "name", None),
             **template_helpers()}
 

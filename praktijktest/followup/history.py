@@ -14,6 +14,7 @@ from praktijktest.results.models import AnalysisSnapshot
 from praktijktest.results.snapshots import latest_snapshot
 from praktijktest.rounds.models import Round
 from praktijktest.targets.models import Target
+from praktijktest.timeutil import as_utc
 
 
 @dataclass
@@ -46,7 +47,8 @@ def target_history(target: Target) -> list[RoundHistory]:
     for item in rounds.values():
         item.snapshot = latest_snapshot(item.round)
         item.entry = target_entry(item.snapshot, target.code) if item.snapshot else None
-    return sorted(rounds.values(), key=lambda h: (h.round.created_at, h.round.id))
+    # as_utc: a round loaded from SQLite has a naive time, one created in this session an aware one.
+    return sorted(rounds.values(), key=lambda h: (as_utc(h.round.created_at), h.round.id))
 
 
 def flagged_without_case(organisation_id: int) -> list[tuple[Round, AnalysisSnapshot, list[str]]]:

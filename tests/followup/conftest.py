@@ -37,11 +37,12 @@ def _add_test(round_, target_id: int, number: int, ref_positive: bool, other_pos
 
 @pytest.fixture
 def flagged_round(complete_round):  # noqa: F811
-    """(round, snapshot, [targets]): the first target flagged, the other three not."""
+    """(round, snapshot, [targets]): the first target flagged, the other three not (the first `strong` flagged,
+    the others not, when `strong` is given)."""
     from praktijktest.results.snapshots import run_analysis
     from praktijktest.targets.models import Target
 
-    def make(**fields):
+    def make(strong: int = 1, **fields):
         round_ = complete_round(targets=4, **fields)
         lock_round(round_, awareness_confirmed=True, power_confirmed=True)
         # Four targets are too few for the planner, which makes the round awareness-only; the cases need a
@@ -52,7 +53,7 @@ def flagged_round(complete_round):  # noqa: F811
                .order_by(RoundTarget.target_id)]
         number = 0
         for i, target_id in enumerate(ids):
-            for ref_pos, other_pos in (STRONG if i == 0 else BALANCED):
+            for ref_pos, other_pos in (STRONG if i < strong else BALANCED):
                 number += 1
                 _add_test(round_, target_id, number, ref_pos, other_pos)
         _db.session.flush()

@@ -18,11 +18,12 @@ from praktijktest.rounds.models import Round, RoundTarget
 from praktijktest.targets.models import Target
 
 
-def _evidence_of(db, round_id: int, codes: list[str]) -> list[tuple[EvidenceFile, Response]]:
-    return db.session.execute(
-        select(EvidenceFile, Response).join(Response, EvidenceFile.response_id == Response.id)
-        .join(Application, Response.application_id == Application.id).join(Test, Application.test_id == Test.id)
-        .join(Target, Test.target_id == Target.id).where(Test.round_id == round_id, Target.code.in_(codes))).all()
+def _evidence_of(db, round_id: int | None, codes: list[str]) -> list[tuple[EvidenceFile, Response]]:
+    """The evidence of these targets in one round (every round for None)."""
+    query = (select(EvidenceFile, Response).join(Response, EvidenceFile.response_id == Response.id)
+             .join(Application, Response.application_id == Application.id).join(Test, Application.test_id == Test.id)
+             .join(Target, Test.target_id == Target.id).where(Target.code.in_(codes)))
+    return db.session.execute(query if round_id is None else query.where(Test.round_id == round_id)).all()
 
 
 def test_demo_has_a_case_in_dialogue_and_one_referred_each_with_its_dossier(runner, db):
@@ -61,11 +62,14 @@ def test_demo_has_a_case_in_dialogue_and_one_referred_each_with_its_dossier(runn
             assert file.is_synthetic and b"X-Praktijktest-Synthetic: yes" in data and b"(synthetisch)" in data
             assert evidence_store.sha256_of(data) == file.sha256
 
-    for case in cases.values():
+    attached = {}
+    for state, case in cases.items():
         pdf = PdfReader(io.BytesIO(generate_dossier(case.round, case.target.code, None, "nl")))
-        attached = {name.split(".")[0] for name in pdf.attachments}
-        expected = {f.sha256 for f, _ in _evidence_of(db, targeted.id, [case.target.code])}
-        assert expected and attached == expected
+        attached[state] = {name.split(".")[0] for name in pdf.attachments}
+        expected = {f.sha256 for f, _ in _evidence_of(db, None, [case.target.code])}  # every round's evidence
+        assert expected and attached[state] == expected
+    retest_files = {f.sha256 for f, _ in _evidence_of(db, retest.id, [referred.target.code])}
+    assert retest_files and retest_files <= attached["referred"]  # the retest's tests are in the dossier too
 
     result = runner.invoke(args=["evidence", "verify"])
     assert result.exit_code == 0, result.output
