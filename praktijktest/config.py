@@ -75,7 +75,37 @@ def _seal_files(is_production: bool) -> dict:
             if not Path(path).is_file():
                 raise ConfigError(f"The dossier seal file {path} does not exist or is not a file.")
     return {"DOSSIER_SEAL_KEY_FILE": key, "DOSSIER_SEAL_CERT_FILE": cert,
-            "DOSSIER_SEAL_KEY_PASSPHRASE": os.environ.get("DOSSIER_SEAL_KEY_PASSPHRASE") or None}
+            "DOSSIER_SEAL_KEY_PASSPHRASE": os.environ.get("DOSSIER_SEAL_KEY_PASSPHRASE") or None,
+            **_timestamp_authority()}
+
+
+# A dossier is made inside a web request: the time-stamping authority's answer must come well within the 30 s
+# a request may keep a worker busy (docs/followup.md, "Speed").
+TSA_MAX_TIMEOUT = 20
+
+
+def _timestamp_authority() -> dict:
+    """The optional RFC 3161 time-stamping authority of the dossier seal (followup/seal.py): its URL, how long to
+    wait for it and, optionally, its certificate (PEM) for `reports verify` to check the timestamp against."""
+    from urllib.parse import urlsplit
+
+    url = (os.environ.get("DOSSIER_TSA_URL") or "").strip() or None
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"DOSSIER_TSA_URL must be an http:// or https:// URL with a host, not {url!r}.")
+    raw_timeout = os.environ.get("DOSSIER_TSA_TIMEOUT") or "10"
+    try:
+        timeout = float(raw_timeout)
+    except ValueError:
+        timeout = -1.0
+    if not 0 < timeout <= TSA_MAX_TIMEOUT:
+        raise ConfigError(f"DOSSIER_TSA_TIMEOUT must be a number of seconds above 0 and at most {TSA_MAX_TIMEOUT}, "
+                          f"not {raw_timeout!r}.")
+    cert = os.environ.get("DOSSIER_TSA_CERT_FILE") or None
+    if cert and not Path(cert).is_file():
+        raise ConfigError(f"The time-stamping authority's certificate {cert} does not exist or is not a file.")
+    return {"DOSSIER_TSA_URL": url, "DOSSIER_TSA_TIMEOUT": timeout, "DOSSIER_TSA_CERT_FILE": cert}
 
 
 def mailbox_settings() -> dict:

@@ -103,14 +103,17 @@ def dossiers_command(round_id: int, output_dir: Path, lang: str) -> None:
 @click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--cert", "cert_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The seal certificate (PEM) to check against; default: the configured one.")
-def verify_command(pdf: Path, cert_file: Path | None) -> None:
+@click.option("--require-timestamp", is_flag=True,
+              help="Fail when the seal carries no timestamp from a time-stamping authority.")
+def verify_command(pdf: Path, cert_file: Path | None, require_timestamp: bool) -> None:
     """Check a dossier's seal and re-hash every embedded evidence file; exit 1 naming each failure."""
     from praktijktest.followup.dossier import verify_dossier
     from praktijktest.followup.seal import SealError, load_certificate
 
+    details: dict = {}
     try:
         certificate = load_certificate(cert_file) if cert_file else None
-        problems = verify_dossier(pdf.read_bytes(), certificate)
+        problems = verify_dossier(pdf.read_bytes(), certificate, details, require_timestamp)
     except (SealError, OSError, ValueError) as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(2)
@@ -121,6 +124,14 @@ def verify_command(pdf: Path, cert_file: Path | None) -> None:
         sys.exit(1)
     click.echo(f"{pdf}: the seal holds (intact, covers the whole file, no later change, made with the dossier "
                "seal's certificate) and every embedded evidence file matches the SHA-256 hash printed in it.")
+    if details.get("timestamp"):
+        from zoneinfo import ZoneInfo
+
+        when = details["timestamp"].astimezone(ZoneInfo("Europe/Brussels")).isoformat(timespec="seconds")
+        click.echo(f"Timestamp: {when} (Brussels time), by the time-stamping authority "
+                   f"{details.get('tsa') or 'named in the token'}.")
+    else:
+        click.echo("No timestamp from a time-stamping authority: the signing time is the server's own.")
 
 
 @reports.command("letters")

@@ -199,11 +199,16 @@ def _render_pdf_a(html: str, attachments: list) -> bytes:
 
 
 def render_dossier(round_: Round, code: str, user=None, lang: str = "nl") -> bytes:
-    """The sealed dossier: the PDF/A-3 rendering with a PAdES seal over the whole file; no audit."""
-    from praktijktest.followup.seal import seal_pdf
+    """The sealed dossier: the PDF/A-3 rendering with a PAdES seal over the whole file; no audit.
+    A configured time-stamping authority that gives no timestamp is a DossierError: nothing is made."""
+    from praktijktest.followup.seal import TimestampError, seal_pdf
 
-    return seal_pdf(render_unsealed(round_, code, user, lang),
-                    reason=f"praktijktest dossier of {code} in round {round_.id}")
+    unsealed = render_unsealed(round_, code, user, lang)
+    try:
+        with force_locale(LOCALES.get(lang, LOCALES["nl"])):
+            return seal_pdf(unsealed, reason=f"praktijktest dossier of {code} in round {round_.id}")
+    except TimestampError as error:
+        raise DossierError(str(error)) from error
 
 
 def check_attachments(data: bytes) -> list[str]:
@@ -227,12 +232,13 @@ def check_attachments(data: bytes) -> list[str]:
     return problems
 
 
-def verify_dossier(data: bytes, certificate=None) -> list[str]:
+def verify_dossier(data: bytes, certificate=None, details: dict | None = None,
+                   require_timestamp: bool = False) -> list[str]:
     """Everything wrong with a dossier PDF, in words: its seal (followup/seal.py) and its evidence files.
     An empty list when the seal holds and every embedded file matches the hash printed in the dossier."""
     from praktijktest.followup.seal import check_seal
 
-    problems = [f"seal: {problem}" for problem in check_seal(data, certificate)]
+    problems = [f"seal: {problem}" for problem in check_seal(data, certificate, details, require_timestamp)]
     try:
         problems += check_attachments(data)
     except Exception as error:  # noqa: BLE001  (a file pypdf cannot read is a failed check, said as such)

@@ -13,6 +13,16 @@ after it as a change. `check_seal` says, in words, what does not hold: the
 signature's integrity, that it covers the whole file (nothing appended after
 signing), that there were no later changes, and that the signer is the
 configured seal certificate (or another one the verifier names).
+
+Trusted timestamp (optional): with `DOSSIER_TSA_URL` set, the seal carries an
+RFC 3161 timestamp token from that time-stamping authority (pyHanko's
+HTTPTimeStamper, PAdES baseline B-T, ETSI EN 319 142-1 6.3), so the time of
+sealing no longer rests on the server's clock. That URL is the only address the
+app calls for it; without it nothing is called. A TSA that does not answer
+within `DOSSIER_TSA_TIMEOUT` seconds stops the dossier with a message: a
+dossier is never sealed without the timestamp the configuration asks for.
+`check_seal` checks a timestamp that is there (its token intact and over this
+signature; made by `DOSSIER_TSA_CERT_FILE`'s authority when that is set).
 """
 
 from __future__ import annotations
@@ -35,6 +45,10 @@ DEV_KEY_NAME, DEV_CERT_NAME = "dev-seal-key.pem", "dev-seal-cert.pem"
 
 class SealError(RuntimeError):
     """The seal cannot be made: no usable key or certificate; the message says which and why."""
+
+
+class TimestampError(SealError):
+    """The configured time-stamping authority gave no timestamp; the message says so in the reader's language."""
 
 
 @dataclass(frozen=True)
@@ -165,12 +179,37 @@ def _run(make_coroutine):
         return pool.submit(lambda: asyncio.run(make_coroutine())).result()
 
 
+_timestampers: dict[tuple, object] = {}
+
+
+def timestamper():
+    """pyHanko's RFC 3161 client for `DOSSIER_TSA_URL`, or None when no authority is configured.
+
+    Kept per process: its first use asks the authority once more for a token over a dummy digest (pyHanko sizes
+    the signature with it), and the client keeps that answer.
+    """
+    url = current_app.config.get("DOSSIER_TSA_URL")
+    if not url:
+        return None
+    timeout = current_app.config.get("DOSSIER_TSA_TIMEOUT") or 10
+    if (url, timeout) not in _timestampers:
+        from pyhanko.sign.timestamps import HTTPTimeStamper
+
+        _timestampers.clear()
+        _timestampers[(url, timeout)] = HTTPTimeStamper(url, https=url.startswith("https:"), timeout=timeout)
+    return _timestampers[(url, timeout)]
+
+
 def seal_pdf(data: bytes, reason: str = "praktijktest dossier") -> bytes:
-    """`data` with a PAdES baseline (B-B) certification signature over the whole file; nothing may follow it."""
+    """`data` with a PAdES certification signature over the whole file; nothing may follow it. Baseline B-B, or
+    B-T with the configured authority's timestamp (TimestampError when it gives none)."""
+    from flask_babel import gettext as _
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
+    from pyhanko.sign.timestamps import TimestampRequestError
 
     signer = _signer(seal_files())
+    stamper = timestamper()
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
     metadata = signers.PdfSignatureMetadata(
         field_name=SEAL_FIELD,
@@ -180,7 +219,18 @@ def seal_pdf(data: bytes, reason: str = "praktijktest dossier") -> bytes:
         certify=True,
         docmdp_permissions=fields.MDPPerm.NO_CHANGES,
     )
-    return _run(lambda: signers.async_sign_pdf(writer, metadata, signer=signer)).getvalue()
+    # From the authority: no answer or too late (OSError, TimeoutError), an HTTP error, a refusal or a wrong nonce
+    # (TimestampRequestError), or bytes that are no RFC 3161 reply (asn1crypto's ValueError and the like).
+    tsa_failures = (TimestampRequestError, OSError, ValueError, TypeError, KeyError) if stamper else ()
+    try:
+        return _run(lambda: signers.async_sign_pdf(writer, metadata, signer=signer, timestamper=stamper)).getvalue()
+    except tsa_failures as error:
+        cause = error.__cause__ or error
+        current_app.logger.warning("time-stamping authority %s: %s: %s", current_app.config.get("DOSSIER_TSA_URL"),
+                                   type(cause).__name__, cause)
+        raise TimestampError(_("The time-stamping authority gave no timestamp, so the dossier was not made. Try "
+                               "again later; if it keeps failing, ask the administrator to check DOSSIER_TSA_URL."
+                               )) from error
 
 
 def load_certificate(path: Path):
@@ -189,11 +239,20 @@ def load_certificate(path: Path):
     return load_cert_from_pemder(str(path))
 
 
-def check_seal(data: bytes, certificate=None) -> list[str]:
+def _tsa_certificate():
+    path = current_app.config.get("DOSSIER_TSA_CERT_FILE")
+    return load_certificate(Path(path)) if path else None
+
+
+def check_seal(data: bytes, certificate=None, details: dict | None = None,
+               require_timestamp: bool = False) -> list[str]:
     """What is wrong with the seal of `data`, in words; an empty list when it holds.
 
     `certificate` is the one the seal must be made with (default: the configured seal certificate); a file
-    re-sealed with any other key fails, however intact its own signature.
+    re-sealed with any other key fails, however intact its own signature. A timestamp token in the seal must be
+    intact and over this signature, and made by the authority of `DOSSIER_TSA_CERT_FILE` when that is set;
+    `require_timestamp` makes its absence a failure too (a token is an unsigned attribute: removing it leaves the
+    signature intact). `details`, when given, gets the token's time and authority ("timestamp", "tsa").
     """
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -217,8 +276,11 @@ def check_seal(data: bytes, certificate=None) -> list[str]:
         return [f"the file carries {len(signatures)} signatures; a dossier has exactly one seal"]
     signature = signatures[0]
     context = ValidationContext(trust_roots=[certificate], allow_fetching=False, revocation_mode="soft-fail")
+    tsa_certificate = _tsa_certificate()
+    ts_context = ValidationContext(trust_roots=[tsa_certificate] if tsa_certificate else [], allow_fetching=False,
+                                   revocation_mode="soft-fail")
     try:
-        status = _run(lambda: async_validate_pdf_signature(signature, context))
+        status = _run(lambda: async_validate_pdf_signature(signature, context, ts_validation_context=ts_context))
     except Exception as error:  # noqa: BLE001  (a damaged signature is a failed seal, said as such)
         return [f"the seal cannot be checked ({type(error).__name__}: {error})"]
     problems = []
@@ -237,4 +299,17 @@ def check_seal(data: bytes, certificate=None) -> list[str]:
         problems.append("the seal does not cover the whole file: something was added after signing")
     if status.modification_level not in (None, ModificationLevel.NONE) or status.docmdp_ok is False:
         problems.append("the file was changed after signing (an incremental update follows the seal)")
+    stamp = status.timestamp_validity
+    if stamp is None:
+        if require_timestamp:
+            problems.append("the seal carries no timestamp from a time-stamping authority")
+        return problems
+    if details is not None:
+        details["timestamp"] = stamp.timestamp
+        details["tsa"] = stamp.signing_cert.subject.human_friendly if stamp.signing_cert else None
+    if not (stamp.intact and stamp.valid):
+        problems.append("the seal's timestamp is broken: its token does not match this signature or its authority")
+    elif tsa_certificate is not None and not stamp.trusted:
+        problems.append("the seal's timestamp was not made by the configured time-stamping authority "
+                        "(DOSSIER_TSA_CERT_FILE)")
     return problems
