@@ -247,6 +247,10 @@ def test_a_target_of_two_rounds_shows_both_and_its_retest_result(db, app, flagge
     # No other target, not even the one retested with it (its code is in the retest's title and case steps).
     for other in targets[1:]:
         assert re.sub(r"\s+", "", other.name) not in text and other.code not in text
+        # Nor in the file's bytes: metadata, structure tree, attachments (streams are stored uncompressed).
+        assert other.name.encode() not in data and other.code.encode() not in data
+        assert targets[0].code.encode() in data  # where the bytes do hold this target's (the title, the seal)
+        assert all(other.code.encode() not in b"".join(c) for c in attachments.values())
     other_tests = db.session.scalars(select(Test).where(Test.target_id != targets[0].id)).all()
     assert any(t.round_id == retest.id for t in other_tests)
     assert all(t.external_id not in text for t in other_tests)
