@@ -108,24 +108,51 @@ def check_rule_allowed(round_: Round) -> None:
         raise RuleError(_("Set the planned number of tests per target first: it is the rule's maximum."))
 
 
+def fixed_design_power(round_: Round) -> float:
+    """Exact flag probability of the fixed design (the round's planned tests per target, flagged alone)."""
+    from analysis import power as stats
+    from praktijktest.rounds.planning import sampled_targets
+
+    share, discordance, _power = _assumptions(round_)
+    comparisons = max(1, sampled_targets(round_))
+    return stats.flag_probability(round_.planned_tests_per_target, share, discordance, comparisons, round_.fdr_level)
+
+
 def compute_rule(round_: Round, max_discordant: int | None = None) -> dict:
-    """The rule's design, exact error rates and simulated tests used, as stored with the round."""
+    """The rule's design, exact error rates and simulated tests used, as stored with the round.
+
+    The fixed design is the round's planned tests per target. By default the maximum is the smallest
+    whose exact power within its maximum tests reaches the fixed design's exact power at the round's
+    assumptions (`seq.maximum_for_power`); its maximum tests then lie above the fixed design's, and its
+    expected tests below. A maximum given by hand gets max(fixed tests, the tests in which that many
+    informative tests are expected).
+    """
     from praktijktest.rounds.planning import sampled_targets
 
     share, discordance, power = _assumptions(round_)
     comparisons = max(1, sampled_targets(round_))
     alpha = round_.fdr_level / comparisons  # Bonferroni over the retest's family: family-wise error <= fdr level
+    fixed_tests = round_.planned_tests_per_target
+    fixed_power = fixed_design_power(round_)
     if max_discordant is None:
-        max_discordant = seq.discordant_for_power(alpha, share, power) or seq.MAX_DISCORDANT
+        found = seq.maximum_for_power(alpha, share, discordance, fixed_power, fixed_tests)
+        max_discordant = found[0] if found else seq.MAX_DISCORDANT
     if not 1 <= max_discordant <= seq.MAX_DISCORDANT:
         raise RuleError(
             _("The maximum number of informative tests must lie between 1 and %(n)s.", n=seq.MAX_DISCORDANT)
         )
-    tests = round_.planned_tests_per_target
+    tests = seq.tests_for_discordant(max_discordant, discordance, fixed_tests)
     design = seq.design(max_discordant, tests, alpha, comparisons, share, discordance)
     rule = seq.Rule(design.max_discordant, design.boundary, design.evidence, design.futility)
-    simulation = seq.simulate(rule, tests, tests, discordance, share, SIMULATION_RUNS, SIMULATION_SEED)
-    return {"format": RULE_FORMAT, **design.to_dict(), "simulation": simulation.to_dict(), "planned_power": power}
+    simulation = seq.simulate(rule, tests, fixed_tests, discordance, share, SIMULATION_RUNS, SIMULATION_SEED)
+    return {
+        "format": RULE_FORMAT,
+        **design.to_dict(),
+        "simulation": simulation.to_dict(),
+        "planned_power": power,
+        "fixed_tests": fixed_tests,
+        "fixed_power": fixed_power,
+    }
 
 
 def set_rule(round_: Round, max_discordant: int | None, user=None) -> dict:
