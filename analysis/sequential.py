@@ -327,7 +327,8 @@ def maximum_for_power(
     """
 
     def enough(n: int) -> bool:
-        return power_within_tests(n, alpha, share, discordance, tests_for_discordant(n, discordance, min_tests)) >= power
+        tests = tests_for_discordant(n, discordance, min_tests)
+        return power_within_tests(n, alpha, share, discordance, tests) >= power
 
     hi = max(1, math.ceil(math.log2(1 / alpha)))
     lo = 1

@@ -18,8 +18,8 @@ from sqlalchemy import select
 
 from praktijktest.audit.models import AuditEvent
 from praktijktest.extensions import db as _db
-from praktijktest.fieldwork.models import Response
 from praktijktest.fieldwork import queries
+from praktijktest.fieldwork.models import Response
 from praktijktest.fieldwork.services import FieldworkError, cancel_test, mark_sent, record_listing, save_response
 from praktijktest.followup import retests, sequential
 from praktijktest.rounds.preregistration import lock_round
@@ -43,7 +43,8 @@ def stopped(db, org, two_flagged, make_user):  # noqa: F811
     tester = make_user("tester", org)
     target_id = targets[0].id
     pairs = [(True, False), (True, False), (True, True), (True, False), (True, False), (True, False)]
-    tests = [add_pair(retest, target_id, i + 1, ref, other, tester_id=tester.id) for i, (ref, other) in enumerate(pairs)]
+    tests = [add_pair(retest, target_id, i + 1, ref, other, tester_id=tester.id)
+             for i, (ref, other) in enumerate(pairs)]
     under_way = add_pair(retest, target_id, 20, None, None, tester_id=tester.id)
     under_way.applications[0].sent_at = datetime.now(UTC)
     under_way.mark_progress()
@@ -64,7 +65,8 @@ def _queued(tester) -> set[int]:
 
 def _revisions(retest) -> list[AuditEvent]:
     return list(_db.session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "round.sequential_stop_revised", AuditEvent.object_id == retest.id)
+        select(AuditEvent)
+        .where(AuditEvent.action == "round.sequential_stop_revised", AuditEvent.object_id == str(retest.id))
         .order_by(AuditEvent.id)))
 
 
@@ -94,7 +96,8 @@ def test_an_edit_that_removes_the_decisive_test_lifts_the_stop_and_the_queue_sen
     (event,) = _revisions(retest)
     old, new = event.changes["stop"]
     assert (old["decision"], old["at_discordant"], old["reference"]) == ("evidence", 5, 5) and new is None
-    assert event.user_id == coordinator.id and f"response {stopped['tests'][5].applications[1].response.id}" in event.summary
+    edited = next(a for a in stopped["tests"][5].applications if not a.group.is_reference).response
+    assert event.user_id == coordinator.id and f"response {edited.id}" in event.summary
     # The send page works again for the test that was held back.
     record_listing(waiting, "Appartement, 2 slaapkamers", url=None, seen_on=date(2026, 11, 30))
     mark_sent(waiting.applications[0], datetime.now(UTC), "email")
