@@ -300,6 +300,51 @@ def discordant_for_power(alpha: float, share: float, power: float, limit: int = 
     return hi
 
 
+def tests_for_discordant(max_discordant: int, discordance: float, min_tests: int = 1) -> int:
+    """The tests per target in which `max_discordant` informative tests are expected (at least `min_tests`)."""
+    return max(min_tests, math.ceil(max_discordant / discordance - 1e-9))
+
+
+def power_within_tests(max_discordant: int, alpha: float, share: float, discordance: float, tests: int) -> float:
+    """Exact power of the rule calibrated for N = max_discordant at alpha, within `tests` tests per target."""
+    return operating_characteristics(calibrate(max_discordant, alpha), share).p_evidence_within(tests, discordance)
+
+
+@lru_cache(maxsize=256)
+def maximum_for_power(
+    alpha: float, share: float, discordance: float, power: float, min_tests: int = 1, limit: int = MAX_DISCORDANT
+) -> tuple[int, int] | None:
+    """(N, tests): the smallest maximum N of informative tests whose calibrated rule reaches `power` exactly
+    within tests = max(min_tests, ceil(N / discordance)) tests per target; None if no N <= limit does.
+
+    The rule looks at every informative test, so its boundary is stricter than a single test's, and
+    capped at the fixed design's tests it has less power than that design (group sequential designs
+    need a larger maximum, and save on the expected number: Jennison & Turnbull 2000, sec. 2.4 and
+    4.2). Letting the maximum tests grow with N (the tests in which N informative ones are expected)
+    restores the power. The power within the tests is not monotone in N step by step (discrete
+    boundaries), so the search brackets by doubling and then bisects: the N returned reaches the
+    power and N - 1 does not; the exact power at N is what the pre-registration prints.
+    """
+
+    def enough(n: int) -> bool:
+        tests = tests_for_discordant(n, discordance, min_tests)
+        return power_within_tests(n, alpha, share, discordance, tests) >= power
+
+    hi = max(1, math.ceil(math.log2(1 / alpha)))
+    lo = 1
+    while not enough(hi):
+        if hi >= limit:
+            return None
+        lo, hi = hi + 1, min(limit, hi * 2)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if enough(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return hi, tests_for_discordant(hi, discordance, min_tests)
+
+
 @dataclass(frozen=True)
 class Simulation(Serialisable):
     """Tests per target used by the rule (capped at max_tests) against the fixed design, by seeded simulation."""

@@ -119,6 +119,7 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "followup.open_": ({"coordinator"}, True),
     "followup.detail": ({"coordinator"}, True),
     "followup.step": ({"coordinator"}, True),
+    "followup.clause_step": ({"coordinator"}, True),
     "followup.dossier": ({"coordinator"}, True),
     "followup.retest": ({"coordinator"}, True),
     "followup_letters.dialogue": ({"coordinator"}, True),

@@ -17,7 +17,7 @@ from praktijktest.audit.services import record
 from praktijktest.extensions import db
 from praktijktest.fieldwork.closure import _record_for_update, fieldwork_record
 from praktijktest.fieldwork.models import Application, Response, RoundFieldwork, Test, TestStatus
-from praktijktest.fieldwork.services import FieldworkError, StaleResponse, _stale, _update_decline
+from praktijktest.fieldwork.services import FieldworkError, StaleResponse, _after_response, _stale, _update_decline
 from praktijktest.rounds.models import OUTCOMES, Round
 from praktijktest.timeutil import utcnow
 
@@ -77,7 +77,7 @@ def record_second_entry(response: Response, outcome: str, user: User) -> bool:
         raise FieldworkError(_("Choose one of the outcomes."))
     now = utcnow()
     response.second_outcome, response.second_entry_by_id, response.second_entry_at = outcome, user.id, now
-    agreed = outcome == response.outcome
+    agreed = outcome == response.outcome  # the outcome itself is unchanged: no sequential stop can move here
     if agreed:
         response.verified_at, response.verified_by_id = now, user.id
     db.session.flush()
@@ -103,6 +103,9 @@ def resolve_disagreement(response: Response, outcome: str, reason: str, expected
     response.verified_at, response.verified_by_id = utcnow(), user.id
     _update_decline(response, response.application.test.round)
     db.session.flush()
+    test = response.application.test
     record("response.resolve", response, summary=reason.strip()[:500],
            changes={"outcome": [old, outcome], "second_outcome": [response.second_outcome, response.second_outcome]},
-           organisation_id=response.application.test.round.organisation_id)
+           organisation_id=test.round.organisation_id)
+    if outcome != old:  # the outcome that stands changed: an adaptive retest's stop follows
+        _after_response(test.round, test.target_id, user, f"response.resolve of response {response.id}")

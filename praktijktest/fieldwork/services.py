@@ -161,10 +161,10 @@ def save_response(application: Application, *, expected_version: int | None, out
     _update_decline(response, round_)
     application.test.mark_progress()
     db.session.flush()
-    _after_response(round_, application.test.target_id)
     if changes:
         record(action, response, summary=(reason or "").strip()[:500], changes=changes,
                organisation_id=round_.organisation_id)
+    _after_response(round_, application.test.target_id, user, f"{action} of response {response.id}")
     return response
 
 
@@ -232,6 +232,7 @@ def cancel_test(test: Test, reason: str) -> None:
     db.session.flush()
     record("test.cancel", test, summary=test.cancel_reason, changes={"status": [old, TestStatus.CANCELLED]},
            organisation_id=test.round.organisation_id)
+    _after_response(test.round, test.target_id, None, f"test.cancel of test {test.id}")
 
 
 def close_expired_windows(round_ids: list[int] | None = None, *, tester_id: int | None = None,
@@ -278,12 +279,13 @@ def close_expired_windows(round_ids: list[int] | None = None, *, tester_id: int 
     return sum(len(ids) for ids in expired.values())
 
 
-def _after_response(round_: Round, target_id: int) -> None:
-    """An adaptive retest's rule may decide on this response: record the target's stop (followup.sequential)."""
+def _after_response(round_: Round, target_id: int, user: User | None, cause: str) -> None:
+    """A response of the target was recorded or corrected, or one of its tests cancelled: an adaptive retest's
+    rule runs again along the target's path, which records, lifts or moves its stop (followup.sequential)."""
     from praktijktest.followup.sequential import stored_rule, update_stops
 
     if stored_rule(round_):
-        update_stops(round_, [target_id])
+        update_stops(round_, [target_id], actor=user, cause=cause)
 
 
 def _after_responses(round_ids) -> None:

@@ -6,6 +6,11 @@ adds steps beside the case's own: the contracting authority must hear of a
 pattern found again, and only it can apply the contract's measures, after
 hearing the contractor. Coordinators edit contracts; every change is audited
 by the target's code, and a stale form is refused (version column).
+
+The clause's steps are recorded on the case one by one (`ClauseStepRecord`):
+in their order, each once it is due (the case has reached the state it is due
+from), dated (not in the future, not before the case was opened), attributed
+and with a note of what happened, audited as `followup.clause_step`.
 """
 from __future__ import annotations
 
@@ -14,14 +19,15 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, DateTime, ForeignKey, String, UniqueConstraint, func, select
+from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from praktijktest.accounts.models import User
 from praktijktest.audit.services import record
 from praktijktest.extensions import db
-from praktijktest.followup.models import CaseState
+from praktijktest.followup.models import CaseState, FollowUpCase
 from praktijktest.targets.models import Target
-from praktijktest.timeutil import utcnow
+from praktijktest.timeutil import as_utc, utcnow
 
 MAX_LENGTHS = {"contracting_authority": 200, "reference": 100, "subject": 300}
 
@@ -61,6 +67,7 @@ class StaleContract(ContractError):
 
 @dataclass(frozen=True)
 class ClauseStep:
+    key: str  # stored on the record of the step
     text: object  # a lazy translated string
     due_from: str  # the case state from which this step is due
 
@@ -68,20 +75,106 @@ class ClauseStep:
 # The clause's follow-up in order. Dialogue first, as for every case; measures only after the retest's own
 # evidence and a hearing (the Ghent lesson in issue 11: formal notices on thin evidence met legal threats).
 CLAUSE_STEPS = (
-    ClauseStep(_l("In the dialogue, remind the contractor of the non-discrimination clause of the contract."),
-               CaseState.DIALOGUE),
-    ClauseStep(_l("After a retest that finds the pattern again, inform the contracting authority's contract "
-                  "manager, with the retest's own result."), CaseState.PERSISTENT),
-    ClauseStep(_l("The contracting authority hears the contractor before any measure."), CaseState.PERSISTENT),
-    ClauseStep(_l("Only then may the contracting authority apply the measures the contract provides (a formal "
-                  "notice, a penalty, termination), and record its decision on the case."), CaseState.REFERRED),
+    ClauseStep("remind", _l("In the dialogue, remind the contractor of the non-discrimination clause of the "
+                            "contract."), CaseState.DIALOGUE),
+    ClauseStep("inform_authority", _l("After a retest that finds the pattern again, inform the contracting "
+                                      "authority's contract manager, with the retest's own result."),
+               CaseState.PERSISTENT),
+    ClauseStep("hearing", _l("The contracting authority hears the contractor before any measure."),
+               CaseState.PERSISTENT),
+    ClauseStep("measures", _l("Only then may the contracting authority apply the measures the contract provides "
+                              "(a formal notice, a penalty, termination), and record its decision on the case."),
+               CaseState.REFERRED),
 )
+CLAUSE_STEP_KEYS = tuple(step.key for step in CLAUSE_STEPS)
+NOTE_LIMIT = 2000
 
 
-def clause_steps(case) -> list[tuple[ClauseStep, bool]]:
-    """Each clause step with whether it is due: the case has passed through the state it is due from."""
+class ClauseStepRecord(db.Model):
+    """One clause step done on a contractor's case: when, by whom, and what happened."""
+
+    __tablename__ = "followup_clause_step"
+    __table_args__ = (UniqueConstraint("case_id", "step", name="uq_followup_clause_step_case_step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("followup_case.id", ondelete="CASCADE"), index=True)
+    step: Mapped[str] = mapped_column(String(30))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    recorded_by: Mapped[User | None] = relationship()
+
+
+class ClauseStepError(ValueError):
+    """A clause step cannot be recorded as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class ClauseStepView:
+    step: ClauseStep
+    due: bool
+    done: ClauseStepRecord | None
+    is_next: bool  # the one step that can be recorded now
+
+
+def clause_records(case) -> dict[str, ClauseStepRecord]:
+    return {r.step: r for r in db.session.scalars(select(ClauseStepRecord).where(ClauseStepRecord.case_id == case.id))}
+
+
+def clause_steps(case) -> list[ClauseStepView]:
+    """Each clause step: whether it is due (the case has passed through the state it is due from), its record,
+    and whether it is the next to record (due, not recorded, every earlier step recorded)."""
     reached = {step.to_state for step in case.steps}
-    return [(step, step.due_from in reached) for step in CLAUSE_STEPS]
+    records = clause_records(case)
+    out, earlier_done = [], True
+    for step in CLAUSE_STEPS:
+        due, done = step.due_from in reached, records.get(step.key)
+        out.append(ClauseStepView(step, due, done, earlier_done and due and done is None))
+        earlier_done = earlier_done and done is not None
+    return out
+
+
+def has_clause_contract(case) -> bool:
+    return any(contract.has_clause for contract in contracts_of_target(case.target))
+
+
+def record_clause_step(case: FollowUpCase, key: str, occurred_on, note: str, user=None) -> ClauseStepRecord:
+    """Record that a clause step was done; ClauseStepError (nothing saved) unless it is the next due step of a
+    contractor with a clause, dated between the case's opening and today, with a note. Audited."""
+    if key not in CLAUSE_STEP_KEYS:
+        raise ClauseStepError(_("Choose one of the clause's steps."))
+    if not has_clause_contract(case):
+        raise ClauseStepError(_("This employer or landlord has no contract with a non-discrimination clause."))
+    if case.state == CaseState.CLOSED:
+        raise ClauseStepError(_("This case is closed: it has no further steps."))
+    view = next(v for v in clause_steps(case) if v.step.key == key)
+    if view.done is not None:
+        raise ClauseStepError(_("This step of the clause is already recorded."))
+    if not view.due:
+        raise ClauseStepError(_("This step of the clause is not due yet: the case has not reached it."))
+    if not view.is_next:
+        raise ClauseStepError(_("Record the clause's earlier steps first: they are done in order."))
+    if not isinstance(occurred_on, date):
+        raise ClauseStepError(_("Give the day it happened."))
+    opened = as_utc(case.opened_at).date() if case.opened_at else None
+    if occurred_on > date.today() or (opened is not None and occurred_on < opened):
+        raise ClauseStepError(_("The date lies between the day the case was opened and today."))
+    note = (note or "").strip()
+    if not note:
+        raise ClauseStepError(_("Write what happened: who was informed or heard, and how."))
+    if len(note) > NOTE_LIMIT:
+        raise ClauseStepError(_("Keep the note under 2,000 characters."))
+    entry = ClauseStepRecord(case_id=case.id, step=key, occurred_on=occurred_on, note=note,
+                             recorded_by_id=getattr(user, "id", None))
+    db.session.add(entry)
+    db.session.flush()
+    record("followup.clause_step", case, actor=user, organisation_id=case.organisation_id,
+           summary=f"case {case.id} of target {case.target.code}: clause step {key}",
+           changes={"clause_step": [None, key], "occurred_on": [None, occurred_on.isoformat()],
+                    "note": [None, note[:500]]})
+    return entry
 
 
 def contracts_of_target(target: Target) -> list[TargetContract]:
@@ -156,4 +249,5 @@ def update_contract(contract: TargetContract, fields: dict, expected_version: in
 
 def case_contract_context(case) -> dict:
     """What the case page shows of a contractor: its contracts and the clause's steps."""
-    return {"contracts": contracts_of_target(case.target), "clause_steps": clause_steps(case)}
+    return {"contracts": contracts_of_target(case.target), "clause_steps": clause_steps(case),
+            "clause_note_limit": NOTE_LIMIT}

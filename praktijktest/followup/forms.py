@@ -35,3 +35,14 @@ class StepForm(FlaskForm):
     def validate_occurred_on(self, field) -> None:
         if field.data and field.data > date.today():
             raise ValidationError(_l("The date cannot be in the future."))
+
+
+class ClauseStepForm(FlaskForm):
+    """One step of a contractor's non-discrimination clause, done: when and what happened."""
+
+    step = HiddenField(validators=[DataRequired(), Length(max=30)])
+    occurred_on = DateField(_l("Date"), validators=[DataRequired(_l("Give the day it happened."))],
+                            description=_l("The day it happened, not later than today."))
+    note = TextAreaField(_l("What happened"), validators=[DataRequired(_l("Write what happened: who was informed or "
+                                                                         "heard, and how.")), Length(max=2000)],
+                         description=_l("Who was informed or heard, how, and what was agreed."))

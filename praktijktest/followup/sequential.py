@@ -7,10 +7,14 @@ each target's path of discordant tests in the order their outcome became known,
 the stop recorded the first time the rule decides (`SequentialStop`), and the
 condition the tester's queue uses to stop offering a stopped target's tests.
 
-A stop stands once recorded: it is the decision at the time it was taken.
-Tests already under way when a target stops (an application sent) are still
-completed; their outcomes are the overrun, reported beside the decision and
-never used for it (Jennison & Turnbull 2000, sec. 7.6, "overrunning").
+A stop is the decision the rule takes along the target's recorded path. When
+a correction changes that path (a response edited, a disagreement resolved, a
+test cancelled), `update_stops` runs the rule again: the stop is lifted or
+moved, audited with the old and the new decision. Tests already under way when
+a target stops (an application sent) are still completed; their outcomes are
+the overrun, reported beside the decision and never used for it (Jennison &
+Turnbull 2000, sec. 7.6, "overrunning"): they lie after the stop on the path,
+so they cannot move it.
 """
 
 from __future__ import annotations
@@ -104,24 +108,51 @@ def check_rule_allowed(round_: Round) -> None:
         raise RuleError(_("Set the planned number of tests per target first: it is the rule's maximum."))
 
 
+def fixed_design_power(round_: Round) -> float:
+    """Exact flag probability of the fixed design (the round's planned tests per target, flagged alone)."""
+    from analysis import power as stats
+    from praktijktest.rounds.planning import sampled_targets
+
+    share, discordance, _power = _assumptions(round_)
+    comparisons = max(1, sampled_targets(round_))
+    return stats.flag_probability(round_.planned_tests_per_target, share, discordance, comparisons, round_.fdr_level)
+
+
 def compute_rule(round_: Round, max_discordant: int | None = None) -> dict:
-    """The rule's design, exact error rates and simulated tests used, as stored with the round."""
+    """The rule's design, exact error rates and simulated tests used, as stored with the round.
+
+    The fixed design is the round's planned tests per target. By default the maximum is the smallest
+    whose exact power within its maximum tests reaches the fixed design's exact power at the round's
+    assumptions (`seq.maximum_for_power`); its maximum tests then lie above the fixed design's, and its
+    expected tests below. A maximum given by hand gets max(fixed tests, the tests in which that many
+    informative tests are expected).
+    """
     from praktijktest.rounds.planning import sampled_targets
 
     share, discordance, power = _assumptions(round_)
     comparisons = max(1, sampled_targets(round_))
     alpha = round_.fdr_level / comparisons  # Bonferroni over the retest's family: family-wise error <= fdr level
+    fixed_tests = round_.planned_tests_per_target
+    fixed_power = fixed_design_power(round_)
     if max_discordant is None:
-        max_discordant = seq.discordant_for_power(alpha, share, power) or seq.MAX_DISCORDANT
+        found = seq.maximum_for_power(alpha, share, discordance, fixed_power, fixed_tests)
+        max_discordant = found[0] if found else seq.MAX_DISCORDANT
     if not 1 <= max_discordant <= seq.MAX_DISCORDANT:
         raise RuleError(
             _("The maximum number of informative tests must lie between 1 and %(n)s.", n=seq.MAX_DISCORDANT)
         )
-    tests = round_.planned_tests_per_target
+    tests = seq.tests_for_discordant(max_discordant, discordance, fixed_tests)
     design = seq.design(max_discordant, tests, alpha, comparisons, share, discordance)
     rule = seq.Rule(design.max_discordant, design.boundary, design.evidence, design.futility)
-    simulation = seq.simulate(rule, tests, tests, discordance, share, SIMULATION_RUNS, SIMULATION_SEED)
-    return {"format": RULE_FORMAT, **design.to_dict(), "simulation": simulation.to_dict(), "planned_power": power}
+    simulation = seq.simulate(rule, tests, fixed_tests, discordance, share, SIMULATION_RUNS, SIMULATION_SEED)
+    return {
+        "format": RULE_FORMAT,
+        **design.to_dict(),
+        "simulation": simulation.to_dict(),
+        "planned_power": power,
+        "fixed_tests": fixed_tests,
+        "fixed_power": fixed_power,
+    }
 
 
 def set_rule(round_: Round, max_discordant: int | None, user=None) -> dict:
@@ -198,41 +229,92 @@ def discordant_paths(round_: Round, target_ids: list[int] | None = None) -> dict
     return {target: [ref for _, _, ref in sorted(path)] for target, path in paths.items()}
 
 
-def update_stops(round_: Round, target_ids: list[int] | None = None) -> list[SequentialStop]:
-    """Record a stop for each target whose rule has now decided; returns the new stops (audited)."""
+def _stop_entry(stop: SequentialStop | None) -> dict | None:
+    """What the audit log keeps of a stop: the decision and where it was taken."""
+    if stop is None:
+        return None
+    return {
+        "target_id": stop.target_id,
+        "decision": stop.decision,
+        "at_discordant": stop.at_discordant,
+        "reference": stop.reference,
+        "p_value": stop.p_value,
+    }
+
+
+def update_stops(
+    round_: Round, target_ids: list[int] | None = None, *, actor=None, cause: str = ""
+) -> list[tuple[dict | None, dict | None]]:
+    """Run the rule again along each target's current path and make its stop follow.
+
+    Returns the changes as (old stop, new stop) entries (None: no stop), by target.
+
+    A new decision records a stop (audited `round.sequential_stop`). A target already
+    stopped is re-evaluated as well: a correction of a response (an edit, a resolved
+    disagreement) or a cancelled test changes its path, and with it the decision the
+    rule would have taken. The stop is then lifted (the path no longer decides: its
+    tests not yet started go out again) or moved to the new decision, each audited
+    `round.sequential_stop_revised` with the old and the new decision and the cause.
+    A stop that the corrected path still reaches at the same point is left as it was,
+    so outcomes recorded after it (the overrun) never move it.
+    """
     rule = rule_of(round_)
     if rule is None:
         return []
-    done = set(db.session.scalars(select(SequentialStop.target_id).where(SequentialStop.round_id == round_.id)))
     ids = (
         target_ids
         if target_ids is not None
         else list(db.session.scalars(select(RoundTarget.target_id).where(RoundTarget.round_id == round_.id)))
     )
-    ids = [t for t in ids if t not in done]
     if not ids:
         return []
-    new = []
-    for target_id, path in discordant_paths(round_, ids).items():
-        decision = seq.decide_path(rule, path)
-        if decision.decision == seq.CONTINUING:
-            continue
-        stop = SequentialStop(
-            round_id=round_.id,
-            target_id=target_id,
-            decision=decision.decision,
-            at_discordant=decision.at_discordant,
-            reference=decision.reference,
-            p_value=decision.p_value,
+    existing = {
+        s.target_id: s
+        for s in db.session.scalars(
+            select(SequentialStop).where(SequentialStop.round_id == round_.id, SequentialStop.target_id.in_(ids))
         )
-        db.session.add(stop)
-        new.append(stop)
+    }
+    new, revised = [], []
+    for target_id, path in sorted(discordant_paths(round_, ids).items()):
+        decision = seq.decide_path(rule, path)
+        stop = existing.get(target_id)
+        if stop is None:
+            if decision.decision == seq.CONTINUING:
+                continue
+            stop = SequentialStop(
+                round_id=round_.id,
+                target_id=target_id,
+                decision=decision.decision,
+                at_discordant=decision.at_discordant,
+                reference=decision.reference,
+                p_value=decision.p_value,
+            )
+            db.session.add(stop)
+            new.append(stop)
+            continue
+        same = (stop.decision, stop.at_discordant, stop.reference) == (
+            decision.decision,
+            decision.at_discordant,
+            decision.reference,
+        )
+        if same:
+            continue
+        old = _stop_entry(stop)
+        if decision.decision == seq.CONTINUING:
+            db.session.delete(stop)
+            revised.append((old, None))
+        else:
+            stop.decision, stop.at_discordant = decision.decision, decision.at_discordant
+            stop.reference, stop.p_value, stop.decided_at = decision.reference, decision.p_value, utcnow()
+            revised.append((old, _stop_entry(stop)))
+    if not (new or revised):
+        return []
+    db.session.flush()
     if new:
-        db.session.flush()
         record(
             "round.sequential_stop",
             round_,
-            actor=None,
+            actor=actor,
             organisation_id=round_.organisation_id,
             summary=f"round {round_.id}: {len(new)} target(s) stopped by the sequential rule",
             changes={
@@ -242,7 +324,18 @@ def update_stops(round_: Round, target_ids: list[int] | None = None) -> list[Seq
                 ]
             },
         )
-    return new
+    for old, changed in revised:
+        what = "lifted" if changed is None else f"moved to {changed['decision']} at {changed['at_discordant']}"
+        record(
+            "round.sequential_stop_revised",
+            round_,
+            actor=actor,
+            organisation_id=round_.organisation_id,
+            summary=f"round {round_.id}, target {old['target_id']}: stop {what} after {cause or 'a correction'}",
+            changes={"stop": [old, changed]},
+        )
+    changes = [(None, _stop_entry(s)) for s in new] + revised
+    return sorted(changes, key=lambda change: (change[0] or change[1])["target_id"])
 
 
 def update_stops_of_rounds(round_ids) -> None:

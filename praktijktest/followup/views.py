@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from praktijktest.accounts.models import Role
 from praktijktest.extensions import db
 from praktijktest.followup import history
-from praktijktest.followup.forms import OpenCaseForm, StepForm
+from praktijktest.followup.forms import ClauseStepForm, OpenCaseForm, StepForm
 from praktijktest.followup.models import STATE_LABELS, FollowUpCase, IllegalMove
 from praktijktest.followup.services import CaseError, move_case, open_case
 from praktijktest.form_errors import form_errors
@@ -74,6 +74,7 @@ def _detail(case: FollowUpCase, form: StepForm, status: int = 200):
     from praktijktest.followup.contracts import case_contract_context
 
     return render_template("followup/detail.html", case=case, form=form, errors=form_errors(form),
+                           clause_form=ClauseStepForm(formdata=None),
                            rounds=history.target_history(case.target), **case_contract_context(case),
                            **template_helpers()), status
 
@@ -110,6 +111,29 @@ def step(case_id: int):
         return redirect(url_for(".detail", case_id=case_id))
     flash(_("The step is recorded."), "success")
     return redirect(url_for(".detail", case_id=case.id))
+
+
+@bp.route("/<int:case_id>/clause-step", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def clause_step(case_id: int):
+    """Record one step of a contractor's clause as done (dated, attributed, with a note; audited)."""
+    from praktijktest.followup.contracts import ClauseStepError, record_clause_step
+
+    case = get_owned_or_404(FollowUpCase, case_id)
+    form = ClauseStepForm()
+    if not form.validate_on_submit():
+        for messages in form.errors.values():
+            for message in messages:
+                flash(str(message), "error")
+        return redirect(url_for(".detail", case_id=case.id, _anchor="clause-steps"))
+    try:
+        record_clause_step(case, form.step.data, form.occurred_on.data, form.note.data, current_user)
+    except ClauseStepError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".detail", case_id=case.id, _anchor="clause-steps"))
+    flash(_("The step of the clause is recorded."), "success")
+    return redirect(url_for(".detail", case_id=case.id, _anchor="clause-steps"))
 
 
 @bp.route("/<int:case_id>/dossier")
