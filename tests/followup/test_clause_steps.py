@@ -124,3 +124,17 @@ def test_the_case_page_records_a_step_and_refuses_bad_input_with_a_message(clien
     assert done.status_code == 200 and "The step of the clause is recorded" in text and "Clausule overlopen" in text
     assert 'name="step"' not in text  # the next steps are not due yet: no form
     assert _records() == 1
+
+
+def test_the_dossier_prints_each_recorded_clause_step_with_its_date_and_note(contractor_case):
+    from tests.followup.test_dossier import pdf_text
+    from praktijktest.followup.dossier import generate_dossier
+
+    case, user = contractor_case
+    record_clause_step(case, "remind", TODAY, "Clausule overlopen met de zaakvoerder.", user)
+    text = pdf_text(generate_dossier(case.round, case.target.code, user, "en"))
+    assert "Follow-upofthenon-discriminationclause" in text
+    assert "Clausuleoverlopenmetdezaakvoerder." in text
+    assert f"{TODAY.day}{TODAY.strftime('%b')}{TODAY.year}:Inthedialogue,remindthecontractor" in text
+    # Steps not recorded yet are not in the dossier: it states what was done, not what is planned.
+    assert "hearsthecontractor" not in text
