@@ -88,7 +88,7 @@ class RoundData:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off while the rows are made and taken apart.
 
     Half a million new tuples and strings set off full collections, each walking every object
@@ -112,7 +112,7 @@ def _text(values) -> np.ndarray:
 def load_round(round_: Round, *, by: Sequence[str] = (), pseudonymise: bool = False,
                verified_only: bool = False) -> RoundData:
     """One plain query (the driver's tuples, no ORM objects), turned column by column into arrays."""
-    with _collector_paused():
+    with collector_paused():
         return _load_round(round_, by, pseudonymise, verified_only)
 
 
