@@ -94,12 +94,12 @@ def _svg(fig, title: str) -> str:
     return buffer.getvalue()
 
 
-def _few_ticks(ax) -> None:
+def _few_ticks(ax, integer: bool = False) -> None:
     """At most about five values on the x axis: every tick is a set of artists drawn and measured,
     the larger part of a chart's cost; the bars carry their exact values as labels anyway."""
     from matplotlib.ticker import MaxNLocator
 
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10], integer=integer))
 
 
 def bar_chart(title: str, bars: Sequence[Bar], *, axis_label: str, percent: bool = True) -> str:
@@ -120,7 +120,7 @@ def bar_chart(title: str, bars: Sequence[Bar], *, axis_label: str, percent: bool
     ax.set_yticks(y, [b.label for b in bars])
     _place(fig, [b.label for b in bars], title)
     ax.set_xlim(0, top * 1.35)
-    _few_ticks(ax)
+    _few_ticks(ax, integer=not percent)  # counts of tests have no fractions
     ax.set_xlabel(axis_label)
     return _svg(fig, title)
 

@@ -48,3 +48,11 @@ def test_the_axes_leave_room_for_the_longest_label():
     fig2 = Figure(figsize=(charts.WIDTH_IN, 2.0))
     charts._place(fig2, ["Kort"], LONG_TITLE)
     assert fig2.get_figheight() * 72 == pytest.approx(2.0 * 72 + charts.TITLE_LINE_PT)
+
+
+def test_counts_get_whole_ticks_and_few_of_them():
+    bars = [charts.Bar("Beide positief", 1, "1 (100 %)"), charts.Bar("Geen van beide positief", 0, "0 (0 %)")]
+    svg = charts.bar_chart("Tests", bars, axis_label="tests", percent=False)
+    # The x axis runs to 1 * 1.35: whole numbers only (0 and 1), not "0.0", "0.5", "1.0" tests.
+    ticks = [t for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg) if re.fullmatch(r"[\d.,]+", t)]
+    assert ticks == ["0", "1"]
