@@ -112,9 +112,17 @@ def bar_chart(title: str, bars: Sequence[Bar], *, axis_label: str, percent: bool
     ax.barh(y, values, color=[GREYS[i % len(GREYS)] for i in range(len(bars))],
             hatch=[HATCHES[i % len(HATCHES)] for i in range(len(bars))], edgecolor="#1b1f24", height=0.6)
     top = max([v for v in values] + [(b.high or 0) * scale for b in bars] + [1e-9])
+    # The intervals of all bars as two artists (the lines, and their end caps as '|' markers of
+    # 8 pt, what errorbar(capsize=4) draws) instead of one errorbar container with its own
+    # lines and markers per bar.
+    spans = [(yi, b.low * scale, b.high * scale) for yi, b in zip(y, bars, strict=True)
+             if b.low is not None and b.high is not None]
+    if spans:
+        ys, lows, highs = zip(*spans, strict=True)
+        ax.hlines(ys, lows, highs, color="#1b1f24", lw=1.2)
+        ax.plot(lows + highs, ys + ys, linestyle="none", marker="|", markersize=8, markeredgewidth=1.2,
+                color="#1b1f24")
     for yi, b, v in zip(y, bars, values, strict=True):
-        if b.low is not None and b.high is not None:
-            ax.errorbar(v, yi, xerr=[[v - b.low * scale], [b.high * scale - v]], color="#1b1f24", capsize=4, lw=1.2)
         right = max(v, (b.high or 0) * scale)
         ax.text(right + top * 0.02, yi, b.text, va="center", fontsize=9.5)
     ax.set_yticks(y, [b.label for b in bars])
