@@ -10,8 +10,36 @@ from scipy.stats import chi2, norm, t
 from analysis.data import factorize
 from analysis.result import ConditionalLogit, Regression
 
-# statsmodels (and the pandas it loads) is imported inside the functions that fit
-# models: `import analysis` stays light for the app and the command line.
+# The least-squares fits are numpy (ols_clustered, below), checked against statsmodels
+# in tests/analysis/test_ols_clustered.py. statsmodels (and the pandas and formulaic it
+# loads, about a second at start-up) is imported only for the conditional logit, inside
+# the function that fits it: `import analysis` and a command-line analysis stay light.
+
+
+def ols_clustered(y: np.ndarray, x: np.ndarray, clusters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """OLS coefficients and their cluster-robust covariance (full-rank `x`; `clusters` integer codes).
+
+    beta = (X'X)^-1 X'y; V = c (X'X)^-1 [sum_g (X_g' e_g)(X_g' e_g)'] (X'X)^-1 with
+    c = G/(G-1) * (N-1)/(N-K): Liang & Zeger (1986); Cameron & Miller (2015), J Human
+    Resources 50:317, eq. (11) and section VI.A. The same small-sample factor as Stata's
+    `vce(cluster)` and statsmodels' `cov_type="cluster"` (its defaults use_correction and
+    df_correction), which the tests compare it with.
+    """
+    y = np.asarray(y, float)
+    x = np.asarray(x, float)
+    n, k = x.shape
+    # Least squares by QR-based lstsq, not the normal equations: the same conditioning as
+    # statsmodels' pinv for the full-rank designs this is called with (_full_rank checks).
+    beta = np.linalg.lstsq(x, y, rcond=None)[0]
+    bread = np.linalg.inv(x.T @ x)
+    _, codes = np.unique(np.asarray(clusters), return_inverse=True)
+    g = int(codes.max()) + 1
+    # Score sums per cluster: row g is sum over the cluster's rows of x_i * e_i.
+    weighted = x * (y - x @ beta)[:, None]
+    scores = np.column_stack([np.bincount(codes, weights=weighted[:, j], minlength=g) for j in range(k)])
+    meat = scores.T @ scores
+    factor = g / (g - 1) * (n - 1) / (n - k)
+    return beta, factor * bread @ meat @ bread
 
 
 def dummies(design: dict[str, np.ndarray], n: int) -> tuple[np.ndarray, list[str]]:
@@ -56,8 +84,8 @@ def _full_rank(x: np.ndarray) -> bool:
 def lpm_clustered(y, is_ref, clusters, design: dict[str, np.ndarray], level: float = 0.95) -> Regression:
     """OLS of positive on is_reference (+ design dummies), SE clustered by test.
 
-    The coefficient of is_reference is the gap in percentage points; statsmodels'
-    cluster-robust covariance (Liang & Zeger 1986; small-sample factor
+    The coefficient of is_reference is the gap in percentage points; the cluster-robust
+    covariance of `ols_clustered` (Liang & Zeger 1986; small-sample factor
     G/(G-1) * (N-1)/(N-K), as Stata) gives the SE of Bertrand & Mullainathan (2004).
     Design terms that are collinear with the rest are dropped, not fitted; factors
     nearly collinear with the groups too (COLLINEAR_R2, said in the note). p-value
@@ -78,12 +106,10 @@ def lpm_clustered(y, is_ref, clusters, design: dict[str, np.ndarray], level: flo
     if np.ptp(np.asarray(y, float)) == 0:
         return Regression(0.0, None, None, (None, None), len(y), n_clusters, tuple(names),
                           "; ".join([*notes, NO_VARIATION]))
-    from statsmodels.regression.linear_model import OLS
-
-    fit = OLS(np.asarray(y, float), x).fit(cov_type="cluster", cov_kwds={"groups": clusters})
-    # Read the variance, not fit.bse: with no discordant test it is zero up to rounding, and
-    # the rounding can fall below zero (it did under a different BLAS thread count).
-    coef, variance = float(fit.params[1]), float(np.asarray(fit.cov_params())[1, 1])
+    params, cov = ols_clustered(y, x, clusters)
+    # Read the variance, not its square root: with no discordant test it is zero up to rounding,
+    # and the rounding can fall below zero (it did under a different BLAS thread count).
+    coef, variance = float(params[1]), float(cov[1, 1])
     se = float(np.sqrt(variance)) if variance > 0 else 0.0
     if not se > 1e-12:
         return Regression(coef, None, None, (None, None), len(y), n_clusters, tuple(names),
@@ -209,12 +235,10 @@ def gap_heterogeneity(y, is_ref, clusters, values) -> tuple[float | None, int, f
     x = np.column_stack([np.ones(len(y)), main, is_ref, main * is_ref[:, None]])
     if not _full_rank(x) or np.count_nonzero(np.bincount(clusters)) < 2:
         return None, df, None
-    from statsmodels.regression.linear_model import OLS
-
-    fit = OLS(np.asarray(y, float), x).fit(cov_type="cluster", cov_kwds={"groups": np.asarray(clusters)})
+    params, cov = ols_clustered(y, x, clusters)
     idx = np.arange(x.shape[1] - df, x.shape[1])
-    b = fit.params[idx]
-    v = fit.cov_params()[np.ix_(idx, idx)]
+    b = params[idx]
+    v = cov[np.ix_(idx, idx)]
     try:
         stat = float(b @ np.linalg.solve(v, b))
     except np.linalg.LinAlgError:

@@ -8,8 +8,10 @@ measured in the same run:
 - a new snapshot beside the statistics engine alone on arrays in memory, its
   parts (query, arrays, analysis, storing) in the note;
 - one chart (matplotlib SVG) beside rendering the results page's HTML;
-- the round report beside WeasyPrint alone on the report's final HTML, with
-  the share outside WeasyPrint and the page count of the 1,000-test round;
+- the round report of the 1,000-test round beside the WeasyPrint rendering of
+  its final HTML inside the same call, with the share outside WeasyPrint, cold
+  (every chart drawn, as `reports round` in a fresh process) and warm (charts
+  kept from an earlier draw), and the page count;
 - `flask --app wsgi rounds analyse` of the KRW round as a whole process beside
   `benchmarks/plain_exact.py` (pandas + scipy, the same per-target exact p-values).
 """
@@ -29,7 +31,8 @@ from pathlib import Path
 from benchmarks.harness import FAST_PASSWORDS, Figure, best_time, scratch_app
 
 ROOT = Path(__file__).resolve().parents[1]
-VALIDATION = Path(os.environ.get("VALIDATION_DIR") or ROOT.parent / "shared" / "validation")
+# The validation files travel with the tests; VALIDATION_DIR points elsewhere when wanted.
+VALIDATION = Path(os.environ.get("VALIDATION_DIR") or ROOT / "tests" / "data" / "validation")
 KRW = VALIDATION / "kline-rose-walters-2022.csv"
 
 
@@ -136,47 +139,133 @@ def _chart_figure(app, round_, snapshot) -> Figure:
                   note=f"test-outcome chart: {other:.3f} s; {len(chart.svg()) // 1024} KiB of SVG")
 
 
-def _report_figure(app, round_, snapshot, thousand) -> Figure:
-    from flask import current_app
-    from flask_babel import force_locale
-    from weasyprint import HTML
+REPORT_RUNS = 9
 
-    from praktijktest.reports.pdf import BASE_URL, StaticOnlyFetcher
-    from praktijktest.reports.round_report import PDF_OPTIONS, render_round_report, report_context
+
+class _time_draws:
+    """CPU seconds spent in the chart functions (bar_chart, grouped_chart) until `stop()`."""
+
+    def __init__(self):
+        from praktijktest.results import charts
+
+        self._charts, self.seconds, self._originals = charts, 0.0, {}
+        for name in ("bar_chart", "grouped_chart"):
+            original = self._originals[name] = getattr(charts, name)
+
+            def timed(*args, _original=original, **kwargs):
+                start = time.process_time()
+                try:
+                    return _original(*args, **kwargs)
+                finally:
+                    self.seconds += time.process_time() - start
+
+            setattr(charts, name, timed)
+
+    def stop(self) -> float:
+        for name, original in self._originals.items():
+            setattr(self._charts, name, original)
+        return self.seconds
+
+
+def _report_parts(render) -> tuple[float, float, float, float]:
+    """One report: (wall total, wall inside WeasyPrint, CPU total, CPU inside WeasyPrint).
+
+    `render_pdf` (the HTML handed to WeasyPrint, out comes the PDF) is timed from inside
+    the same call, so the share outside WeasyPrint is a split of one run, not the difference
+    of two separately measured and separately disturbed runs.
+    """
+    from praktijktest.reports import pdf
+
+    inside = []
+    original = pdf.render_pdf
+
+    def timed(html, **options):
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            return original(html, **options)
+        finally:
+            inside.append((time.perf_counter() - wall, time.process_time() - cpu))
+
+    pdf.render_pdf = timed
+    try:
+        wall, cpu = time.perf_counter(), time.process_time()
+        render()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    finally:
+        pdf.render_pdf = original
+    (inside_wall, inside_cpu), = inside
+    return wall, inside_wall, cpu, inside_cpu
+
+
+def _report_figure(app, thousand) -> list[Figure]:
+    from praktijktest.reports.round_report import render_round_report
     from praktijktest.results import figures
     from praktijktest.results.snapshots import latest_snapshot, run_analysis
 
     with app.test_request_context():
         snap = latest_snapshot(thousand) or run_analysis(thousand)
-        cold = best_time(lambda: (figures._cache.clear(), render_round_report(thousand, snap, None, "nl")), repeat=3)
-        ours = best_time(lambda: render_round_report(thousand, snap, None, "nl"), repeat=3)
-        with force_locale("nl_BE"):
-            html = current_app.jinja_env.get_template("reports/round_report.html").render(
-                current_locale="nl_BE", **report_context(thousand, snap))
-        fetcher = StaticOnlyFetcher(current_app.static_folder)
-        baseline = best_time(lambda: HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
-                             .write_pdf(**PDF_OPTIONS), repeat=3)
+        render_round_report(thousand, snap, None, "nl")  # templates compiled, fonts loaded
+
+        drawn, drawing = [], []
+
+        def cold() -> None:
+            figures._cache.clear()  # every chart drawn again, as in a fresh process (`reports round`)
+            draws = _time_draws()
+            try:
+                render_round_report(thousand, snap, None, "nl")
+            finally:
+                drawing.append(draws.stop())
+            drawn.append(len(figures._cache))
+
+        # Cold and warm interleaved, so that both meet the same load from other processes.
+        runs = {"cold": [], "warm": []}
+        for _ in range(REPORT_RUNS):
+            runs["cold"].append(_report_parts(cold))
+            runs["warm"].append(_report_parts(lambda: render_round_report(thousand, snap, None, "nl")))
         from pypdf import PdfReader
 
         pages = len(PdfReader(io.BytesIO(render_round_report(thousand, snap, None, "nl"))).pages)
-    share, cold_share = max(ours - baseline, 0) / ours, max(cold - baseline, 0) / cold
-    return Figure("round report, 1,000-test round (nl)", ours, "WeasyPrint alone on the final HTML", baseline,
-                  note=f"{share:.0%} of the time outside WeasyPrint with the snapshot's charts drawn already "
-                       f"(goal <= 15%); {cold:.2f} s and {cold_share:.0%} when every chart is drawn first; "
-                       f"{pages} pages")
+        n_charts = drawn[-1]
+    out = []
+    draw_cpu = statistics.median(drawing)
+    for name, label in (("cold", f"every chart drawn ({n_charts}, {draw_cpu:.3f} s CPU in matplotlib, median)"),
+                        ("warm", "charts drawn already")):
+        parts = runs[name]
+        wall, inside = statistics.median(p[0] for p in parts), statistics.median(p[1] for p in parts)
+        shares = sorted((p[0] - p[1]) / p[0] for p in parts)
+        cpu_shares = sorted((p[2] - p[3]) / p[2] for p in parts)
+        out.append(Figure(f"round report, 1,000 tests, nl, {name}", wall, "WeasyPrint on its final HTML", inside,
+                          note=f"{label}: outside WeasyPrint {statistics.median(shares):.1%} of the wall time "
+                               f"(runs {shares[0]:.1%}-{shares[-1]:.1%}), {statistics.median(cpu_shares):.1%} of "
+                               f"the CPU time (goal <= 15%); median of {REPORT_RUNS}; {pages} pages; load average "
+                               f"{os.getloadavg()[0]:.1f}"))
+    return out
 
 
-def _child_cpu(command, env) -> float:
-    """User + system CPU seconds of one run of `command` (robust to other load on a shared machine)."""
+def _timed(command, env) -> tuple[float, float]:
+    """Wall seconds and user + system CPU seconds of one run of `command` as a whole process."""
     import resource
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
     subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
+    wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+CLI_RUNS = 7
 
 
 def _cli_figure(folder: Path, round_id: int) -> Figure:
+    """`rounds analyse` and the pandas + scipy script, each as a whole process, runs interleaved.
+
+    Interleaving gives both sides the same share of whatever else the machine is doing;
+    the figure is the median of CLI_RUNS runs each (best in the note), wall time and CPU
+    time (user + system: less disturbed by other processes on a shared machine). The
+    floor is a process that only imports what `rounds analyse` cannot do without: Flask,
+    Flask-SQLAlchemy and scipy.stats (the statistics engine's distributions).
+    """
     # Compiled bytecode, as an installed application has it: without it (PYTHONDONTWRITEBYTECODE)
     # every run compiles the app's ~200 modules, while the libraries of both sides come compiled.
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{folder / 'bench.sqlite'}", SECRET_KEY="bench",
@@ -184,18 +273,25 @@ def _cli_figure(folder: Path, round_id: int) -> Figure:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     flask = [sys.executable, "-m", "flask", "--app", "wsgi", "rounds", "analyse", str(round_id), "--format", "json"]
     plain = [sys.executable, str(ROOT / "benchmarks" / "plain_exact.py"), str(KRW), "white"]
-
-    def run(command):
-        return lambda: subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
-
-    run(flask)(), run(plain)()  # fill the bytecode cache
-    ours = best_time(run(flask), repeat=3)
-    baseline = best_time(run(plain), repeat=3)
-    cpu_ours = min(_child_cpu(flask, env) for _ in range(2))
-    cpu_plain = min(_child_cpu(plain, env) for _ in range(2))
-    return Figure("flask rounds analyse KRW (whole process)", ours, "pandas + scipy script, same p-values",
-                  baseline, note=f"ratio ours/baseline {ours / baseline:.2f} (goal <= 0.8); CPU seconds "
-                                 f"{cpu_ours:.2f} vs {cpu_plain:.2f}, ratio {cpu_ours / cpu_plain:.2f}")
+    floor = [sys.executable, "-c", "import flask, flask_sqlalchemy, scipy.stats"]
+    for command in (flask, plain, floor):  # fill the bytecode cache
+        _timed(command, env)
+    runs = {"ours": [], "plain": [], "floor": []}
+    for _ in range(CLI_RUNS):
+        for name, command in (("ours", flask), ("plain", plain), ("floor", floor)):
+            runs[name].append(_timed(command, env))
+    wall = {k: statistics.median(w for w, _ in v) for k, v in runs.items()}
+    cpu = {k: statistics.median(c for _, c in v) for k, v in runs.items()}
+    best = {k: min(w for w, _ in v) for k, v in runs.items()}
+    load = os.getloadavg()[0]
+    return Figure(f"flask rounds analyse KRW (process, median of {CLI_RUNS})", wall["ours"],
+                  "pandas + scipy script, same p-values", wall["plain"],
+                  note=f"ratio ours/script: wall {wall['ours'] / wall['plain']:.2f} (best {best['ours']:.2f} s vs "
+                       f"{best['plain']:.2f} s: {best['ours'] / best['plain']:.2f}), CPU {cpu['ours']:.2f} s vs "
+                       f"{cpu['plain']:.2f} s: {cpu['ours'] / cpu['plain']:.2f} (goal <= 0.8); floor (import flask, "
+                       f"flask_sqlalchemy, scipy.stats only) CPU {cpu['floor']:.2f} s = "
+                       f"{cpu['floor'] / cpu['plain']:.2f} x the script; load average {load:.1f} on "
+                       f"{os.cpu_count()} CPUs")
 
 
 def run() -> list[Figure]:
@@ -218,7 +314,7 @@ def run() -> list[Figure]:
             thousand = db.session.get(Round, _import(_thousand(folder / "thousand.csv"), "ref", organisation))
             snapshot_figure, snapshot = _snapshot_figure(krw)
             figures = [snapshot_figure, _page_figure(app, krw, snapshot, "viewer@bench.example"),
-                       _chart_figure(app, krw, snapshot), _report_figure(app, krw, snapshot, thousand)]
+                       _chart_figure(app, krw, snapshot), *_report_figure(app, thousand)]
             krw_id = krw.id
             db.session.commit()
             db.engine.dispose()
