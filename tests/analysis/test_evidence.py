@@ -230,3 +230,25 @@ def test_further_tests_sign_refuses_patterns_that_do_not_favour_the_reference():
     assert got.tolist() == [-1, -1, -1, -1]  # tie, against, no tests, no discordant test
     # 5 of 6 tests discordant, 3 favour and 2 against: p grows with m only slowly; the search stops at the limit.
     assert further_tests_sign(np.array([6]), np.array([3]), np.array([2]), 1e-100)[0] == -1
+
+
+def test_further_tests_z_counts_exactly_the_limit_and_are_integers():
+    # 100 jobs with z = z* sqrt(100 / 10099.5): 100 (z* / z)^2 = 10099.5 jobs, ceil 10100,
+    # so exactly MAX_FURTHER_TESTS = 10000 more: still within the limit.
+    z = norm.isf(0.01) * np.sqrt(100 / 10_099.5)
+    got = further_tests_z(np.array([100, 100]), np.array([z, -z]), 0.01)
+    assert got.tolist() == [MAX_FURTHER_TESTS, -1]
+    assert got.dtype == np.int64  # a count of tests, never a float such as 10000.0
+
+
+def test_further_tests_z_with_no_effect_and_a_one_half_threshold_is_quiet():
+    # z = 0 and threshold 0.5 (z* = 0): 0 / 0 is undefined; no warning escapes (warnings are
+    # errors under the test settings), and no further tests are promised.
+    assert further_tests_z(np.array([50]), np.array([0.0]), 0.5).tolist() == [-1]
+
+
+def test_further_tests_z_takes_decimal_figures():
+    # Figures from a NUMERIC column arrive as Decimal; 100 jobs, z = 1, 2.5%: 285 (as above).
+    from decimal import Decimal
+    got = further_tests_z([Decimal("100")], [Decimal("1.0")], Decimal("0.025"))
+    assert got.tolist() == [285]
