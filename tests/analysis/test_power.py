@@ -63,3 +63,101 @@ def test_flag_probability_by_enumeration():
     assert p == pytest.approx(binom.sf(threshold_b - 1, 12, 0.9))
     assert planning.tests_per_target(0.9, 1.0, 10, power=0.5) <= 12
     assert planning.tests_per_target(0.9, 1.0, 10, power=0.99) > 12
+
+
+def test_exact_power_of_few_tests_includes_every_discordant_count():
+    # n = 6 with discordance 0.9: P(M = 6) = 0.53, so a sum that dropped any m would be far off.
+    # Compared with the enumeration to 1e-12 relative, not an absolute 1e-10 that small n would hide.
+    for n, gap, disc in [(6, 0.9, 0.9), (9, 0.5, 0.7), (12, 0.4, 1.0)]:
+        p10, p01 = (disc + gap) / 2, (disc - gap) / 2
+        assert mcnemar_power_exact(n, gap, disc) == pytest.approx(_brute_power(n, p10, p01, 0.05), rel=1e-12)
+    # n = 5, all discordant, all favouring (gap = discordance = 1): the only rejection is 5 of 5
+    # either way, two-sided p = 2 / 32 = 0.0625 > 0.05: power 0; with 6 tests 2 / 64 <= 0.05: power 1.
+    assert mcnemar_power_exact(5, 1.0, 1.0) == 0.0
+    assert mcnemar_power_exact(6, 1.0, 1.0) == pytest.approx(1.0)
+
+
+def test_connor_power_by_hand():
+    # Connor (1987) for 200 tests, gap 0.1, discordance 0.3, two-sided 5%:
+    # (0.1 sqrt(200) - 1.959964 sqrt(0.3)) / sqrt(0.3 - 0.01) = (1.414214 - 1.073516) / 0.538516 = 0.63266;
+    # Phi(0.63266) = 0.7365 (tables: Phi(0.63) = 0.7357, Phi(0.64) = 0.7389).
+    assert mcnemar_power(200, 0.1, 0.3).connor == pytest.approx(0.7365, abs=2e-4)
+    # alpha 1%: z = 2.575829; (1.414214 - 1.410838) / 0.538516 = 0.00627, Phi = 0.5025.
+    assert planning.mcnemar_power_connor(200, 0.1, 0.3, alpha=0.01) == pytest.approx(0.5025, abs=2e-4)
+    # The formula inverts connor_tests: its n reaches the power, one test fewer does not.
+    n = connor_tests(0.1, 0.3, power=0.8)
+    assert planning.mcnemar_power_connor(n, 0.1, 0.3) >= 0.8 > planning.mcnemar_power_connor(n - 1, 0.1, 0.3)
+    # gap = discordance = 1: every test favours the reference, no spread: power 1.
+    assert planning.mcnemar_power_connor(10, 1.0, 1.0) == 1.0
+
+
+@pytest.mark.parametrize(("gap", "disc"), [(0.0, 0.3), (-0.1, 0.3), (0.4, 0.3), (0.1, 0.0), (0.1, 1.2)])
+def test_impossible_patterns_are_refused(gap, disc):
+    for call in (lambda: mcnemar_power(50, gap, disc), lambda: connor_tests(gap, disc),
+                 lambda: planning.tests_needed(gap, disc)):
+        with pytest.raises(ValueError, match="need 0 < gap <= discordance <= 1"):
+            call()
+
+
+def test_critical_values_by_enumeration():
+    # Largest b with 2 P(B <= b | m) <= alpha, smallest b with P(B >= b | m) <= t, against binomtest.
+    m = np.arange(0, 41)
+    lower = planning._critical_lower(m, 0.05)
+    upper = planning._critical_upper(m, 0.004)
+    assert (lower[0], upper[0]) == (-1, 1)  # no discordant test: nothing rejects
+    for mi in range(1, 41):
+        low = [b for b in range(mi + 1) if binomtest(b, mi, alternative="less").pvalue * 2 <= 0.05]
+        assert lower[mi] == (max(low) if low else -1), mi
+        up = [b for b in range(mi + 1) if binomtest(b, mi, alternative="greater").pvalue <= 0.004]
+        assert upper[mi] == (min(up) if up else mi + 1), mi
+
+
+def _flag_probability_brute(n, share, disc, threshold):
+    """P(flag alone) by enumerating every (m, b) and running scipy's one-sided binomial test."""
+    total = 0.0
+    for m in range(1, n + 1):
+        for b in range(m + 1):
+            if binomtest(b, m, alternative="greater").pvalue <= threshold:
+                total += binom.pmf(m, n, disc) * binom.pmf(b, m, share)
+    return total
+
+
+def test_flag_probability_with_concordant_tests_by_enumeration():
+    # Half the tests discordant: a wrong use of the discordance (or of the share) changes the figure.
+    for n, share, disc, targets in [(20, 0.9, 0.5, 5), (30, 0.8, 0.3, 2), (15, 1.0, 0.6, 10)]:
+        assert flag_probability(n, share, disc, targets) == pytest.approx(
+            _flag_probability_brute(n, share, disc, 0.05 / targets), rel=1e-10)
+
+
+def test_tests_per_target_with_concordant_tests():
+    # Same pattern: n tests give round(n d) discordant, round(share x that) favouring; brute force
+    # with scipy's binomial test for share 0.8, discordance 0.4, 5 targets (p <= 0.01).
+    def flagged(n):
+        m = round(n * 0.4)
+        return m > 0 and binomtest(round(m * 0.8), m, alternative="greater").pvalue <= 0.01
+
+    first = next(n for n in range(1, 500) if flagged(n))
+    assert planning.tests_per_target(0.8, 0.4, 5) == first
+    # With power: the smallest n whose flag probability (enumerated above) reaches 50%.
+    brute = next(n for n in range(1, 80) if _flag_probability_brute(n, 0.9, 0.5, 0.01) >= 0.5)
+    assert planning.tests_per_target(0.9, 0.5, 5, power=0.5) == brute
+    # Out of reach within max_tests: None, with and without power.
+    assert planning.tests_per_target(0.8, 0.4, 5, max_tests=first - 1) is None
+    assert planning.tests_per_target(0.9, 0.5, 5, power=0.5, max_tests=brute - 1) is None
+    for share, disc in [(0.5, 0.4), (1.1, 0.4), (0.8, 0.0), (0.8, 1.5)]:
+        with pytest.raises(ValueError, match="need 0.5 < share_reference <= 1 and 0 < discordance <= 1"):
+            planning.tests_per_target(share, disc, 5)
+
+
+def test_tests_needed_past_two_thousand_and_out_of_reach():
+    # Gap 0.03 at discordance 0.3: Connor's n is about 2600, so the scan runs every n up to 2000 and
+    # then steps by n // 200. The answer reaches 80% exact power; the n visited before it does not.
+    plan = planning.tests_needed(0.03, 0.3)
+    assert plan.exact > 2000 and plan.connor == connor_tests(0.03, 0.3)
+    assert mcnemar_power_exact(plan.exact, 0.03, 0.3) >= 0.8
+    before = next(k for k in range(plan.exact - 40, plan.exact) if k + max(1, k // 200) == plan.exact)
+    assert mcnemar_power_exact(before, 0.03, 0.3) < 0.8
+    # Below 2000: every n is tried, so the n before the answer misses 80%.
+    small = planning.tests_needed(0.1, 0.3)
+    assert mcnemar_power_exact(small.exact, 0.1, 0.3) >= 0.8 > mcnemar_power_exact(small.exact - 1, 0.1, 0.3)
+    assert planning.tests_needed(0.02, 0.2, max_tests=1000).exact is None
