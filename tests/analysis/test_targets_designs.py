@@ -80,3 +80,19 @@ def test_targets_with_different_numbers_of_tests_in_one_call():
         assert p[who] == pytest.approx(tail, rel=1e-12)
         assert mid[who] == pytest.approx(tail - dist.get(s, 0.0) / 2, rel=1e-12)
     assert p[3] == 1.0 and np.isnan(mid[3])  # no tests: p = 1, mid-p undefined
+
+
+def test_more_targets_than_one_chunk_equal_the_sign_test():
+    # 600 targets of discordant pairs (two chunks of 256 and a part): target i has d = 1 + i % 9
+    # pairs of which b = i % (d + 1) favour the reference; p = P(Bin(d, 1/2) >= b), scipy's binomial.
+    from scipy.stats import binom
+    owners, observed, expected = [], [], []
+    for i in range(600):
+        d = 1 + i % 9
+        b = i % (d + 1)
+        owners += [i] * d
+        observed += [1] * b + [0] * (d - b)
+        expected.append(binom.sf(b - 1, d, 0.5))
+    ones = np.ones(len(owners), int)
+    p, _ = exact_tail(np.array(owners), ones, ones, ones, np.array(observed), 600)
+    assert p == pytest.approx(expected, rel=1e-12)
