@@ -39,6 +39,7 @@ def test_counts_and_exact_p_of_a_multi_application_design():
     assert tt.tests.tolist() == [6, 1]
     assert tt.informative.tolist() == [3, 1]
     assert tt.reference_positives.tolist() == [6, 1] and tt.group_positives.tolist() == [4, 0]
+    assert tt.reference_positives.dtype == tt.group_positives.dtype == np.int64  # counts, written as integers
     # classes (reference favoured, group favoured, equal, none) by share: t1 t6 | t4 | t2 t5 | t3
     assert tt.classes.tolist() == [[2, 1, 2, 1], [1, 0, 0, 0]]
     # expected reference positives, n_ref K / size over every test: 4/3 + 2 + 0 + 1/3 + 1 + 2/3
@@ -96,3 +97,13 @@ def test_more_targets_than_one_chunk_equal_the_sign_test():
     ones = np.ones(len(owners), int)
     p, _ = exact_tail(np.array(owners), ones, ones, ones, np.array(observed), 600)
     assert p == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_wide_test_after_a_narrow_one_keeps_its_whole_distribution():
+    # Target 0: a discordant pair, then a 3 + 3 test with 3 positives, all reference (support 0..3,
+    # pmf 1, 9, 9, 1 over 20); target 1: one pair. For target 0, S = x1 + x2 with x1 in {0, 1} (1/2
+    # each); observed 1 + 3 = 4: P(S >= 4) = 1/2 x 1/20 = 1/40; P(S = 4) the same, mid-p = 1/80.
+    p, mid = exact_tail(np.array([0, 0, 1]), np.array([1, 3, 1]), np.array([1, 3, 1]), np.array([1, 3, 1]),
+                        np.array([1, 3, 0]), 2)
+    assert p == pytest.approx([1 / 40, 1.0], rel=1e-12)
+    assert mid == pytest.approx([1 / 80, 3 / 4], rel=1e-12)
