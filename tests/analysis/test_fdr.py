@@ -66,8 +66,13 @@ def test_qvalues_by_method():
     q2, pi0_2 = qvalues(p2, "storey", lam=0.25)
     assert pi0_2 == pytest.approx(2 / 3)
     assert q2 == pytest.approx(2 / 3 * multipletests(p2, method="fdr_bh")[1])
-    q3, pi0_3 = qvalues([0.5, 0.6, 0.01], "storey", ties="at_or_above")  # (1 + 2) / 1.5 = 2, capped
-    assert pi0_3 == 1.0 and q3 == pytest.approx(multipletests([0.5, 0.6, 0.01], method="fdr_bh")[1])
+    # The tie rule reaches Storey's q: two p at exactly 0.5 among 6. Above: (1 + 0) / 3 = 1/3;
+    # at or above: (1 + 2) / 3 = 1.
+    p3 = [0.5, 0.5, 0.01, 0.02, 0.03, 0.04]
+    q3, pi0_3 = qvalues(p3, "storey", ties="at_or_above")
+    assert pi0_3 == 1.0 and q3 == pytest.approx(multipletests(p3, method="fdr_bh")[1])
+    q4, pi0_4 = qvalues(p3, "storey")
+    assert pi0_4 == pytest.approx(1 / 3) and q4 == pytest.approx(multipletests(p3, method="fdr_bh")[1] / 3)
     with pytest.raises(ValueError, match="unknown q_method 'by'"):
         qvalues(p, "by")
 
@@ -102,3 +107,15 @@ def test_tarone_by_hand():
     # none attainable (all undefined): the plain level, nothing tested.
     assert tarone_threshold([np.nan], 0.05) == (pytest.approx(0.05), 0)
     assert tarone_threshold([], 0.05) == (pytest.approx(0.05), 0)
+
+
+def test_tolerances_at_lambda_and_at_tarone_levels():
+    # at_or_above counts a p within 1e-12 below lambda as a tie: (1 + 1) / (6 x 0.5) = 2/3.
+    assert storey_pi0([0.5 - 1e-12] + [0.01] * 5, ties="at_or_above") == pytest.approx(2 / 3)
+    # Tarone counts a smallest attainable p up to level / K (1 + 1e-12) as reaching level / K.
+    assert tarone_threshold([0.05 * (1 + 1e-12)], 0.05) == (pytest.approx(0.05), 1)
+
+
+def test_bh_takes_decimal_p_values():
+    from decimal import Decimal
+    assert bh_qvalues([Decimal("0.04"), Decimal("0.01")]) == pytest.approx([0.04, 0.02])
