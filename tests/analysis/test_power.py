@@ -145,7 +145,7 @@ def test_tests_per_target_with_concordant_tests():
     assert planning.tests_per_target(0.8, 0.4, 5, max_tests=first - 1) is None
     assert planning.tests_per_target(0.9, 0.5, 5, power=0.5, max_tests=brute - 1) is None
     for share, disc in [(0.5, 0.4), (1.1, 0.4), (0.8, 0.0), (0.8, 1.5)]:
-        with pytest.raises(ValueError, match="need 0.5 < share_reference <= 1 and 0 < discordance <= 1"):
+        with pytest.raises(ValueError, match=r"^need 0\.5 < share_reference <= 1 and 0 < discordance <= 1$"):
             planning.tests_per_target(share, disc, 5)
 
 
@@ -161,3 +161,40 @@ def test_tests_needed_past_two_thousand_and_out_of_reach():
     small = planning.tests_needed(0.1, 0.3)
     assert mcnemar_power_exact(small.exact, 0.1, 0.3) >= 0.8 > mcnemar_power_exact(small.exact - 1, 0.1, 0.3)
     assert planning.tests_needed(0.02, 0.2, max_tests=1000).exact is None
+
+
+def test_power_record_holds_its_inputs_and_uses_its_alpha():
+    # alpha 1%: exact power by enumeration with scipy's exact test; Connor's by hand (0.5025, above).
+    plan = mcnemar_power(30, 0.3, 0.5, alpha=0.01)
+    assert (plan.tests, plan.gap, plan.discordance, plan.alpha) == (30, 0.3, 0.5, 0.01)
+    assert plan.exact == pytest.approx(_brute_power(30, 0.4, 0.1, 0.01), rel=1e-12)
+    assert mcnemar_power(200, 0.1, 0.3, alpha=0.01).connor == pytest.approx(0.5025, abs=2e-4)
+
+
+def test_tests_needed_for_a_large_gap_and_another_power():
+    # Gap 0.9 at discordance 0.9: a handful of tests; the smallest n whose exact power (checked against
+    # enumeration above) reaches 80%, where rejecting at b = 0 of m = 6 (2 / 64 <= 5%) already counts.
+    plan = planning.tests_needed(0.9, 0.9)
+    powers = [_brute_power(n, 0.9, 0.0, 0.05) for n in range(1, 15)]
+    assert plan.exact == 1 + next(i for i, p in enumerate(powers) if p >= 0.8)
+    assert planning.tests_needed(0.1, 0.3, power=0.9).connor == connor_tests(0.1, 0.3, power=0.9)
+    n = (1.959964 * math.sqrt(0.3) + 1.281552 * math.sqrt(0.29)) ** 2 / 0.01  # Connor by hand, 90%
+    assert connor_tests(0.1, 0.3, power=0.9) == math.ceil(n)
+
+
+def test_min_discordant_at_a_power_of_two_and_by_default():
+    assert min_discordant_to_flag(8, 0.0625) == 7  # 8 / 0.0625 = 128 = 2^7 exactly: 7, not 8
+    assert min_discordant_to_flag(10) == 8  # log2(10 / 0.05) = log2(200) = 7.64
+
+
+def test_tests_per_target_edges():
+    # One test, discordant and favouring: p = 1/2, flagged at threshold 1/2 (1 target, FDR 50%).
+    assert planning.tests_per_target(1.0, 1.0, 1, fdr=0.5) == 1
+    assert planning.tests_per_target(1.0, 1.0, 1, fdr=0.5, power=1.0) == 1  # flag probability exactly 1
+    # p = 2^-5 equal to the threshold 1 x 2^-5: five tests, not six.
+    assert planning.tests_per_target(1.0, 1.0, 1, fdr=2.0**-5) == 5
+    # an answer at exactly max_tests is found, with and without power
+    first = planning.tests_per_target(0.8, 0.4, 5)
+    assert planning.tests_per_target(0.8, 0.4, 5, max_tests=first) == first
+    with_power = planning.tests_per_target(0.9, 0.5, 5, power=0.5)
+    assert planning.tests_per_target(0.9, 0.5, 5, power=0.5, max_tests=with_power) == with_power
