@@ -177,6 +177,8 @@ def test_tests_needed_for_a_large_gap_and_another_power():
     plan = planning.tests_needed(0.9, 0.9)
     powers = [_brute_power(n, 0.9, 0.0, 0.05) for n in range(1, 15)]
     assert plan.exact == 1 + next(i for i, p in enumerate(powers) if p >= 0.8)
+    # the answer as the last candidate of its block (max_tests): every discordant count still counts
+    assert planning.tests_needed(0.9, 0.9, max_tests=plan.exact).exact == plan.exact
     assert planning.tests_needed(0.1, 0.3, power=0.9).connor == connor_tests(0.1, 0.3, power=0.9)
     n = (1.959964 * math.sqrt(0.3) + 1.281552 * math.sqrt(0.29)) ** 2 / 0.01  # Connor by hand, 90%
     assert connor_tests(0.1, 0.3, power=0.9) == math.ceil(n)
