@@ -95,7 +95,7 @@ def test_connor_power_by_hand():
 def test_impossible_patterns_are_refused(gap, disc):
     for call in (lambda: mcnemar_power(50, gap, disc), lambda: connor_tests(gap, disc),
                  lambda: planning.tests_needed(gap, disc)):
-        with pytest.raises(ValueError, match="need 0 < gap <= discordance <= 1"):
+        with pytest.raises(ValueError, match=r"^need 0 < gap <= discordance <= 1$"):
             call()
 
 
@@ -200,3 +200,17 @@ def test_tests_per_target_edges():
     assert planning.tests_per_target(0.8, 0.4, 5, max_tests=first) == first
     with_power = planning.tests_per_target(0.9, 0.5, 5, power=0.5)
     assert planning.tests_per_target(0.9, 0.5, 5, power=0.5, max_tests=with_power) == with_power
+
+
+@pytest.mark.parametrize(("alpha", "threshold"), [(0.05, 0.004), (0.01, 5e-4), (0.001, 1e-6)])
+def test_critical_values_for_many_discordant_tests(alpha, threshold):
+    # Up to 400 discordant tests, from the binomial cdf of every b (no quantile function):
+    # the largest b with 2 cdf(b) <= alpha, the smallest b with sf(b - 1) <= threshold.
+    m = np.arange(1, 401)
+    lower, upper = planning._critical_lower(m, alpha), planning._critical_upper(m, threshold)
+    for mi in (1, 2, 5, 9, 17, 33, 64, 100, 151, 200, 257, 333, 400):
+        b = np.arange(mi + 1)
+        low = b[2 * binom.cdf(b, mi, 0.5) <= alpha]
+        up = b[binom.sf(b - 1, mi, 0.5) <= threshold]
+        assert lower[mi - 1] == (low.max() if len(low) else -1), mi
+        assert upper[mi - 1] == (up.min() if len(up) else mi + 1), mi
