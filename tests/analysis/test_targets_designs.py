@@ -112,9 +112,12 @@ def test_a_wide_test_after_a_narrow_one_keeps_its_whole_distribution():
 def test_p_is_never_above_one_when_the_rounded_mass_is():
     # 33 tests observed at their lowest possible count: p = P(S >= minimum) = 1 exactly. The 33
     # convolved hypergeometric pmfs add up to 1 + 2.7e-15 in floating point; p must still be <= 1.
-    n_ref = np.array([1, 4, 3, 2, 3, 4, 3, 1, 4, 1, 2, 4, 3, 3, 1, 3, 1, 2, 1, 3, 3, 1, 2, 4, 4, 4, 4, 2, 4, 4, 4, 4, 3])
-    n_grp = np.array([1, 2, 4, 3, 2, 3, 3, 2, 4, 2, 3, 1, 1, 1, 2, 1, 1, 4, 4, 3, 1, 4, 3, 1, 4, 2, 3, 2, 4, 1, 4, 1, 4])
-    total = np.array([1, 1, 5, 3, 1, 2, 5, 1, 2, 2, 4, 1, 3, 3, 2, 1, 1, 4, 1, 3, 3, 1, 1, 4, 2, 2, 1, 1, 7, 4, 2, 4, 6])
+    n_ref = np.array([
+        1, 4, 3, 2, 3, 4, 3, 1, 4, 1, 2, 4, 3, 3, 1, 3, 1, 2, 1, 3, 3, 1, 2, 4, 4, 4, 4, 2, 4, 4, 4, 4, 3])
+    n_grp = np.array([
+        1, 2, 4, 3, 2, 3, 3, 2, 4, 2, 3, 1, 1, 1, 2, 1, 1, 4, 4, 3, 1, 4, 3, 1, 4, 2, 3, 2, 4, 1, 4, 1, 4])
+    total = np.array([
+        1, 1, 5, 3, 1, 2, 5, 1, 2, 2, 4, 1, 3, 3, 2, 1, 1, 4, 1, 3, 3, 1, 1, 4, 2, 2, 1, 1, 7, 4, 2, 4, 6])
     lowest = np.maximum(0, total - n_grp)
     p, mid = exact_tail(np.zeros(33, int), n_ref, n_grp, total, lowest, 1)
     assert p[0] == 1.0
