@@ -230,3 +230,123 @@ def test_further_tests_sign_refuses_patterns_that_do_not_favour_the_reference():
     assert got.tolist() == [-1, -1, -1, -1]  # tie, against, no tests, no discordant test
     # 5 of 6 tests discordant, 3 favour and 2 against: p grows with m only slowly; the search stops at the limit.
     assert further_tests_sign(np.array([6]), np.array([3]), np.array([2]), 1e-100)[0] == -1
+
+
+def test_further_tests_z_counts_exactly_the_limit_and_are_integers():
+    # 100 jobs with z = z* sqrt(100 / 10099.5): 100 (z* / z)^2 = 10099.5 jobs, ceil 10100,
+    # so exactly MAX_FURTHER_TESTS = 10000 more: still within the limit.
+    z = norm.isf(0.01) * np.sqrt(100 / 10_099.5)
+    got = further_tests_z(np.array([100, 100]), np.array([z, -z]), 0.01)
+    assert got.tolist() == [MAX_FURTHER_TESTS, -1]
+    assert got.dtype == np.int64  # a count of tests, never a float such as 10000.0
+
+
+def test_further_tests_z_with_no_effect_and_a_one_half_threshold_is_quiet():
+    # z = 0 and threshold 0.5 (z* = 0): 0 / 0 is undefined; no warning escapes (warnings are
+    # errors under the test settings), and no further tests are promised.
+    assert further_tests_z(np.array([50]), np.array([0.0]), 0.5).tolist() == [-1]
+
+
+def test_further_tests_z_takes_decimal_figures():
+    # Figures from a NUMERIC column arrive as Decimal; 100 jobs, z = 1, 2.5%: 285 (as above).
+    from decimal import Decimal
+    got = further_tests_z([Decimal("100")], [Decimal("1.0")], Decimal("0.025"))
+    assert got.tolist() == [285]
+
+
+def _sign_p_after(x, tests, b, d):
+    """One-sided sign-test p after x further tests of the same pattern, written out with scipy."""
+    m = np.round(d * (tests + x) / tests)
+    return binom.sf(np.round(m * b / d) - 1, m, 0.5)
+
+
+def test_further_tests_sign_finds_crossings_up_to_the_limit_and_not_past_it():
+    # Brute force over every x in 0..10001. (27, 15, 12): p after 10000 more tests is lower than
+    # after any fewer, so with that p as threshold the first crossing is exactly 10000 (p equal
+    # to the threshold counts). (100, 51, 49): the first record past 9999 is at 10001, one past
+    # the limit: not found. Several patterns in one call, each searched on its own.
+    x = np.arange(MAX_FURTHER_TESTS + 2)
+    at_limit = _sign_p_after(x, 27, 15, 27)
+    assert at_limit[MAX_FURTHER_TESTS] < at_limit[:MAX_FURTHER_TESTS].min()
+    past = _sign_p_after(x, 100, 51, 100)
+    assert past[MAX_FURTHER_TESTS + 1] < past[:MAX_FURTHER_TESTS + 1].min()
+    cases = [(7, 5, 1, 0.003), (27, 15, 12, at_limit[MAX_FURTHER_TESTS]), (13, 6, 2, 0.0004),
+             (100, 51, 49, past[MAX_FURTHER_TESTS + 1]), (10, 9, 0, 0.01), (100, 55, 45, 0.01)]
+    tests, b, c, thr = (np.array(v) for v in zip(*cases, strict=True))
+    expected = []
+    for t_, b_, c_, thr_ in cases:
+        hits = np.flatnonzero(_sign_p_after(x[:MAX_FURTHER_TESTS + 1], t_, b_, b_ + c_) <= thr_)
+        expected.append(max(int(hits[0]), 1) if len(hits) else -1)
+    assert expected[1] == MAX_FURTHER_TESTS and expected[3] == -1 and expected[4] == 1  # 2^-9 <= 0.01 already
+    assert any(e > 256 for e in expected if e != MAX_FURTHER_TESTS)  # a crossing past the first scan block
+    assert further_tests_sign(tests, b, c, thr).tolist() == expected
+
+
+def test_further_tests_sign_at_a_threshold_hit_exactly():
+    # 4 tests, all favouring the reference: p = 2^-(4 + x); 2^-8 is reached exactly at x = 4.
+    assert further_tests_sign(np.array([4]), np.array([4]), np.array([0]), 2.0**-8)[0] == 4
+    # One test favouring the reference: p = 2^-(1 + x) <= 0.01 from 1 + x = 7 (2^-7 = 0.0078).
+    assert further_tests_sign(np.array([1]), np.array([1]), np.array([0]), 0.01)[0] == 6
+
+
+def test_further_tests_sign_promises_nothing_for_patterns_that_do_not_favour_the_reference():
+    # A tie (3 and 3) or a pattern against (3 and 4) never favours the reference, even at a
+    # threshold so lax that their own p-values (0.66 and 0.77) pass it; no tests: nothing to extend.
+    got = further_tests_sign(np.array([10, 10, 0]), np.array([3, 3, 1]), np.array([3, 4, 0]), 0.9)
+    assert got.tolist() == [-1, -1, -1]
+    assert got.dtype == np.int64
+
+
+def test_further_tests_sign_takes_decimal_figures():
+    # 4 tests, all favouring: 2^-8 reached at x = 4, as above, from Decimal counts.
+    from decimal import Decimal
+    assert further_tests_sign([Decimal(4)], [Decimal(4)], [Decimal(0)], Decimal("0.00390625")).tolist() == [4]
+
+
+# Whole sentences, written out by hand from the rules in WORDING.md (observed facts first, then what
+# the figure means, one-sided, within this round's set of targets; a flag depends on the others).
+_FACTS = {"reference": "ref", "group": "grp", "fdr": 0.05, "tests": 10, "reference_favoured": 7,
+          "group_favoured": 1, "informative_tests": 8, "comparisons": 20, "p": 0.00012, "q": 0.00003,
+          "further": 0, "familywise_threshold": 0.004}
+_COUNTS = ("In 7 of its 10 tests the ref group got the better response, in 1 the grp group; "
+           "in 2 both were treated alike. ")
+_WITHIN = "within this round's set of 20 target comparisons"
+_FLAG = (f"One-sided p = 0.00012. Flagged for follow-up {_WITHIN} at a false discovery rate of 5% (q < 0.0001): "
+         "among all flagged targets at most about 5% are expected to be flagged wrongly. The flag depends on the "
+         "other targets of the round.")
+
+
+@pytest.mark.parametrize(("code", "extra", "expected"), [
+    ("flagged", {"familywise_flagged": True},
+     _COUNTS + _FLAG + " It also holds on its own under a family-wise rule (Tarone): p is at most 0.004. These "
+     "are facts that can support a presumption of unequal treatment."),
+    ("flagged", {"familywise_flagged": False, "awareness_only": True},
+     _COUNTS + _FLAG + " It does not hold on its own under a family-wise rule (Tarone), which needs p at most "
+     "0.004. The round was planned for awareness only: its results are not used as evidence against single "
+     "targets."),
+    ("single_target", {"p": 0.0351, "q": 0.42, "further": 3},
+     _COUNTS + f"One-sided p = 0.035 for this target alone: below 5%, but not enough to flag it {_WITHIN} "
+     "(q = 0.420). About 3 further tests with the same pattern would be needed to flag it alone."),
+    ("weak", {"p": 0.23},
+     _COUNTS + "One-sided p = 0.230: a difference like this is common under equal treatment."),
+    ("cannot_reach", {"tests": 4, "reference_favoured": 3, "group_favoured": 0, "informative_tests": 3,
+                      "paired": True},
+     "In 3 of its 4 tests the ref group got the better response, in 0 the grp group; in 1 both were treated "
+     f"alike. All 3 informative tests favoured the ref group, but that is too few to flag one target alone "
+     f"{_WITHIN} at a false discovery rate of 5%."),
+    ("cannot_reach", {"paired": True},  # 7 of 8 favour the reference, 1 the group: not 'all'
+     _COUNTS + f"Even if all 8 informative tests had favoured the ref group, this target could not be flagged "
+     f"alone {_WITHIN} at a false discovery rate of 5%."),
+    ("cannot_reach", {"tests": 4, "reference_favoured": 3, "group_favoured": 0, "informative_tests": 3,
+                      "paired": False},  # multi-application tests: 'all' would not be the best case
+     "In 3 of its 4 tests the ref group got the better response, in 0 the grp group; in 1 both were treated "
+     f"alike. Even if all 3 informative tests had favoured the ref group, this target could not be flagged "
+     f"alone {_WITHIN} at a false discovery rate of 5%."),
+    ("no_indication", {"p": 0.62},
+     _COUNTS + "No indication that the ref group was favoured at this target (one-sided p = 0.620)."),
+    ("no_informative_test", {},
+     _COUNTS + "No informative test: in none of its tests did one group get a better response than the other, "
+               "so these tests say nothing either way."),
+])
+def test_whole_sentence_of_every_level(code, extra, expected):
+    assert sentence(code, _FACTS | extra) == expected

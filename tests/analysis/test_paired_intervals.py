@@ -1,7 +1,11 @@
 """Paired intervals against published worked examples."""
 from __future__ import annotations
 
+import math
+
 import pytest
+from scipy.stats import norm
+from statsmodels.stats.proportion import proportion_confint
 
 from analysis.paired import bonett_price_ratio, newcombe_paired, tango
 
@@ -55,3 +59,53 @@ def test_tango_excludes_zero_exactly_when_the_uncorrected_mcnemar_rejects():
 def test_bonett_price_ratio_cavo_example():
     # Fagerland et al. (2014): ratio 0.8667, 95% interval 0.7579 to 0.9910
     assert bonett_price_ratio(59, 6, 16) == pytest.approx((0.7579, 0.9910), abs=5e-5)
+
+
+@pytest.mark.parametrize("n", [5, 10, 40])
+@pytest.mark.parametrize("level", [0.90, 0.95])
+def test_tango_when_every_test_favours_one_side(n, level):
+    # c = 0, b = n: Tango's restricted MLE is q = (1 - delta) / 2, the variance n (1 - delta^2) and the
+    # statistic sqrt(n (1 - delta) / (1 + delta)); it equals z at delta = (n - z^2) / (n + z^2), a
+    # closed form. The other limit is the end of the range, 1. Mirrored for c = n.
+    z = norm.isf((1 - level) / 2)
+    lower = (n - z * z) / (n + z * z)
+    assert tango(n, 0, n, level) == pytest.approx((lower, 1.0), abs=1e-9)
+    assert tango(0, n, n, level) == pytest.approx((-1.0, -lower), abs=1e-9)
+
+
+def test_tango_with_no_discordant_test():
+    # b = c = 0: A = 2n, B = 2n delta, C = 0, so q = 0 for delta > 0 and the statistic is
+    # -sqrt(n delta / (1 - delta)); it equals -z at delta = z^2 / (n + z^2), and mirrored below 0.
+    z = norm.isf(0.025)
+    limit = z * z / (20 + z * z)
+    assert tango(0, 0, 20) == pytest.approx((-limit, limit), abs=1e-9)
+
+
+def _wilson_statsmodels(k, n, z):
+    return proportion_confint(k, n, alpha=2 * norm.sf(z), method="wilson")
+
+
+@pytest.mark.parametrize(("a", "b", "c"), [(59, 6, 16), (10, 3, 1), (0, 5, 0), (0, 0, 5), (4, 0, 0)])
+def test_bonett_price_against_statsmodels_wilson_limits(a, b, c):
+    # Bonett & Price (2006): z* = A / (B + C) z with A = sqrt((b + c + 2) / ((n1 + 1)(n2 + 1))),
+    # B = sqrt((1 - (n1 + 1) / (n* + 2)) / (n1 + 1)), C likewise for n2; Wilson limits of n1 and n2
+    # among n* = a + b + c at z* (statsmodels), then l1 / u2 and u1 / l2 (infinite when l2 = 0).
+    n_star, n1, n2 = a + b + c, a + b, a + c
+    big_a = math.sqrt((b + c + 2) / ((n1 + 1) * (n2 + 1)))
+    big_b = math.sqrt((1 - (n1 + 1) / (n_star + 2)) / (n1 + 1))
+    big_c = math.sqrt((1 - (n2 + 1) / (n_star + 2)) / (n2 + 1))
+    z = big_a / (big_b + big_c) * norm.isf(0.025)
+    l1, u1 = _wilson_statsmodels(n1, n_star, z)
+    l2, u2 = _wilson_statsmodels(n2, n_star, z)
+    lower, upper = bonett_price_ratio(a, b, c)
+    assert lower == pytest.approx(l1 / u2, rel=1e-9, abs=1e-12)
+    if n2 == 0:
+        assert upper == math.inf
+    else:
+        assert upper == pytest.approx(u1 / l2, rel=1e-9)
+
+
+def test_bonett_price_with_no_informative_cell():
+    assert bonett_price_ratio(0, 0, 0) == (0.0, math.inf)
+    lo, hi = bonett_price_ratio(3, 0, 0)  # ratio 1 exactly; the interval holds it
+    assert lo < 1 < hi
