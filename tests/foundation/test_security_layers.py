@@ -51,7 +51,8 @@ def test_the_sandbox_itself_refuses_internals_and_mutating_methods(app, source, 
     # only ImmutableSandboxedEnvironment does, so this fails if it is replaced by a plain Environment.
     from praktijktest.rounds.materials import render_in_sandbox
 
-    with app.test_request_context(), pytest.raises(TemplateProblem):
+    with app.app_context(), pytest.raises(TemplateProblem,
+                                          match=r"^The template cannot be filled in: check its placeholders\.$"):
         render_in_sandbox(source, values, allow_every_node)
 
 
