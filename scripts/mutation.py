@@ -43,7 +43,8 @@ SUITES = (
            "tests/datasets/test_import_rules.py", "tests/targets/test_import.py", "tests/fieldwork/test_evidence.py",
            "tests/foundation/test_evidence_encryption.py", "tests/foundation/test_security.py",
            "tests/foundation/test_evidence_store_units.py", "tests/test_upload_limits.py",
-           "tests/test_tabular_reading.py", "tests/rounds/test_materials_units.py")),
+           "tests/test_tabular_reading.py", "tests/rounds/test_materials_units.py",
+           "tests/test_permissions_units.py")),
 )
 KILLED = {1, 3, 36, 24, -24, 152, 255, 37}  # failing tests, pytest error, timeouts, type check
 SURVIVED = {0}
