@@ -185,3 +185,11 @@ def test_a_sheet_that_fails_while_its_rows_are_read_says_what_failed(limits):
     with pytest.raises(ValueError) as number:  # what Python says of that cell's value
         float("not-a-number")
     assert rejected(data, "f.xlsx") == [(None, None, f"the spreadsheet cannot be read: {number.value}")]
+
+
+def test_an_empty_row_costs_one_cell_and_a_row_its_number_of_values(limits):
+    # A sheet can claim a million empty rows: each costs one step, so they cannot be read for free.
+    limits(IMPORT_MAX_CELLS=4)
+    assert len(read_table(io.BytesIO(b"a\n1\n\n\n2\n"), "f.csv").rows) == 2  # 1 + 1 + 1 + 1 cells
+    assert rejected(b"a\n1\n\n\n2\n\n") == [
+        (6, None, "the file has more than 4 cells (the limit for one import); split it into smaller files")]
