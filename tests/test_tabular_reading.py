@@ -193,3 +193,28 @@ def test_an_empty_row_costs_one_cell_and_a_row_its_number_of_values(limits):
     assert len(read_table(io.BytesIO(b"a\n1\n\n\n2\n"), "f.csv").rows) == 2  # 1 + 1 + 1 + 1 cells
     assert rejected(b"a\n1\n\n\n2\n\n") == [
         (6, None, "the file has more than 4 cells (the limit for one import); split it into smaller files")]
+
+
+NOT_A_ZIP = [(None, None, "the spreadsheet cannot be opened: File is not a zip file")]
+
+
+@pytest.mark.parametrize("name", ["LIJST.XLSX", "lijst.xlsm"])
+def test_a_spreadsheet_name_is_read_as_a_spreadsheet_whatever_its_case(limits, name):
+    assert rejected(b"a,b\n1,2\n", name) == NOT_A_ZIP
+
+
+def test_a_zip_is_read_as_a_spreadsheet_whatever_its_name(limits):
+    assert read_table(io.BytesIO(xlsx(["a"], ["x"])), "export.csv").rows == [(2, {"a": "x"})]
+
+
+def test_the_name_comes_from_a_path_or_an_open_file_when_none_is_given(limits, tmp_path):
+    path = tmp_path / "lijst.xlsx"
+    path.write_bytes(b"a,b\n1,2\n")
+    for source in (path, str(path)):
+        with pytest.raises(FileRejected) as error:
+            read_table(source)
+        assert [(p.line, p.column, p.message) for p in error.value.problems.items] == NOT_A_ZIP
+    with open(path, "rb") as handle, pytest.raises(FileRejected) as error:
+        read_table(handle)
+    assert [(p.line, p.column, p.message) for p in error.value.problems.items] == NOT_A_ZIP
+    assert read_table(io.BytesIO(b"a,b\n1,2\n")).rows == [(2, {"a": "1", "b": "2"})]  # no name at all: CSV
