@@ -102,3 +102,95 @@ def test_a_missing_placeholder_is_named_with_what_to_do():
     with pytest.raises(TemplateProblem, match=r"^The placeholder age does not exist: check its spelling, or give "
                                               r"the profile an attribute with that name\.$"):
         render_text("{{ profile.age }}", {"name": "An"}, dict(SAMPLE_LISTING))
+
+
+# Templates ------------------------------------------------------------------------
+
+LETTER = "Geachte,\n{{ profile.name }} solliciteert voor {{ listing.title }}."
+
+
+def test_templates_are_audited_with_their_round_and_name_and_texts_are_not_copied_into_the_log(make_round, org):
+    from praktijktest.rounds.materials import add_template, delete_template, update_template
+
+    round_ = make_round()
+    template = add_template(round_, " Versie A ", "Sollicitatie", LETTER)
+    [created] = events("template.create")
+    assert (created.object_type, created.object_id) == ("Template", str(template.id))
+    assert (created.summary, created.organisation_id) == (f"round {round_.id}: Versie A", org.id)
+    update_template(template, round_, "Versie A", "Sollicitatie", LETTER)  # nothing changed: no event
+    assert events("template.update") == []
+    update_template(template, round_, "Versie B", "Kandidatuur", LETTER + "\nGroeten")
+    assert (template.name, template.subject, template.body) == ("Versie B", "Kandidatuur", LETTER + "\nGroeten")
+    [updated] = events("template.update")
+    assert updated.changes == {"name": ["Versie A", "Versie B"], "subject": ["…", "…"], "body": ["…", "…"]}
+    assert (updated.object_type, updated.object_id) == ("Template", str(template.id))
+    assert (updated.summary, updated.organisation_id) == (f"round {round_.id}: Versie B", org.id)
+    template_id = template.id
+    delete_template(template, round_)
+    [deleted] = events("template.delete")
+    assert (deleted.object_type, deleted.object_id) == ("Template", str(template_id))
+    assert (deleted.summary, deleted.organisation_id) == (f"round {round_.id}: Versie B", org.id)
+
+
+def test_a_deleted_profile_is_audited(make_round, org):
+    from praktijktest.rounds.materials import delete_profile
+
+    round_ = make_round()
+    profile = add_profile(round_, round_.groups[0], "Tom Peeters")
+    profile_id = profile.id
+    delete_profile(profile, round_)
+    [event] = events("profile.delete")
+    assert (event.object_type, event.object_id, event.summary) == ("Profile", str(profile_id), f"round {round_.id}")
+    assert event.organisation_id == org.id
+
+
+def test_template_names_are_required_and_unique_per_round_only(make_round):
+    from praktijktest.rounds.materials import add_template, round_templates
+
+    round_, other = make_round(), make_round(title="Huurmarkt 2026")
+    with pytest.raises(RoundError, match=r"^A template needs a name\.$"):
+        add_template(round_, None, "x", "y")
+    add_template(round_, "Versie C", "x", "y")
+    empty = add_template(round_, "Leeg", None, None)
+    assert (empty.subject, empty.body) == ("", "")
+    with pytest.raises(RoundError, match=r"^This round already has a template named VERSIE C\.$"):
+        add_template(round_, "VERSIE C", "x", "y")
+    add_template(other, "Versie C", "x", "y")  # another round may use the same name
+    assert [t.name for t in round_templates(round_)] == ["Leeg", "Versie C"]  # by name, not as added
+    assert [t.name for t in round_templates(other)] == ["Versie C"]
+
+
+def test_profiles_of_a_round_come_by_name(make_round):
+    from praktijktest.rounds.materials import round_profiles
+
+    round_ = make_round()
+    for name in ("Zoë", "An", "Marc"):
+        add_profile(round_, round_.groups[0], name)
+    assert [p.name for p in round_profiles(round_)] == ["An", "Marc", "Zoë"]
+
+
+def test_profiles_and_templates_that_applications_use_cannot_be_deleted(complete_round):
+    from datetime import date
+
+    from praktijktest.rounds.materials import delete_profile, delete_template, round_profiles, round_templates
+    from praktijktest.schedule.services import ScheduleSettings, generate_schedule
+
+    round_ = complete_round(targets=2)
+    generate_schedule(round_, ScheduleSettings(start_date=date(2026, 12, 7), seed=7))
+    with pytest.raises(RoundError, match=r"^This profile is used by applications and cannot be deleted\.$"):
+        delete_profile(next(iter(round_profiles(round_))), round_)
+    with pytest.raises(RoundError, match=r"^This template is used by applications and cannot be deleted\.$"):
+        delete_template(next(iter(round_templates(round_))), round_)
+
+
+def test_a_listing_offers_its_fields_to_templates():
+    from types import SimpleNamespace
+
+    from praktijktest.rounds.materials import listing_context
+
+    listing = SimpleNamespace(title="Magazijnier", url=None, occupation="magazijnier", monthly_rent=None,
+                              seen_on=None)
+    values = listing_context(listing)
+    assert values == {"title": "Magazijnier", "url": "", "occupation": "magazijnier", "monthly_rent": "",
+                      "seen_on": ""}
+    assert render_text("{{ listing.title }}", {"name": "An"}, values) == "Magazijnier"
