@@ -218,3 +218,19 @@ def test_the_name_comes_from_a_path_or_an_open_file_when_none_is_given(limits, t
         read_table(handle)
     assert [(p.line, p.column, p.message) for p in error.value.problems.items] == NOT_A_ZIP
     assert read_table(io.BytesIO(b"a,b\n1,2\n")).rows == [(2, {"a": "1", "b": "2"})]  # no name at all: CSV
+
+
+def test_only_the_header_line_decides_the_delimiter(limits):
+    # Free text below may hold more commas than the header has semicolons.
+    table = read_table(io.BytesIO(b"naam;opmerking\nAn;groot, licht, rustig\n"), "f.csv")
+    assert table.rows == [(2, {"naam": "An", "opmerking": "groot, licht, rustig"})]
+
+
+def test_a_whole_number_stored_as_a_decimal_reads_without_its_point_zero(limits):
+    from tests.test_upload_limits import _rewrite_sheet, _xlsx
+
+    # Excel stores 3 as <v>3</v>, but other programs write <v>3.0</v>, which openpyxl reads as a float.
+    data = _rewrite_sheet(_xlsx(2), lambda xml: xml.replace(
+        b'<c r="A2" t="inlineStr"><is><t>Werkgever 0</t></is></c>', b'<c r="A2" t="n"><v>3.0</v></c>').replace(
+        b'<c r="A3" t="inlineStr"><is><t>Werkgever 1</t></is></c>', b'<c r="A3" t="n"><v>2.5</v></c>'))
+    assert [row["name"] for _, row in read_table(io.BytesIO(data), "f.xlsx").rows] == ["3", "2.5"]
