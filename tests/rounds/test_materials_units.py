@@ -194,3 +194,38 @@ def test_a_listing_offers_its_fields_to_templates():
     assert values == {"title": "Magazijnier", "url": "", "occupation": "magazijnier", "monthly_rent": "",
                       "seen_on": ""}
     assert render_text("{{ listing.title }}", {"name": "An"}, values) == "Magazijnier"
+
+
+def test_a_profile_and_a_listing_fill_in_every_placeholder(make_round):
+    from datetime import date
+    from types import SimpleNamespace
+
+    from praktijktest.rounds.materials import add_template, profile_context, render_template_for
+
+    round_ = make_round()
+    group = round_.groups[1]
+    profile = add_profile(round_, group, "Fatima Amrani", email="fatima@example.test", phone="0470 12 34 56",
+                          attributes={"age": "31", "name": "not this one"})
+    assert profile_context(profile) == {"age": "31", "name": "Fatima Amrani", "email": "fatima@example.test",
+                                        "phone": "0470 12 34 56", "group": group.label,
+                                        "attributes": {"age": "31", "name": "not this one"}}
+    listing = SimpleNamespace(title="Studio", url="https://example.test/1", occupation=None, monthly_rent=650,
+                              seen_on=date(2026, 5, 4))
+    template = add_template(round_, "Huur", "{{ listing.title }} ({{ listing.monthly_rent }} euro)",
+                            "{{ profile.name }}, {{ profile.email }}, {{ profile.phone }}, {{ profile.group }}, "
+                            "{{ profile.attributes.age }}; {{ listing.url }} [{{ listing.occupation }}] "
+                            "{{ listing.seen_on }}")
+    rendered = render_template_for(template, profile, listing)
+    assert rendered.subject == "Studio (650 euro)"
+    assert rendered.body == (f"Fatima Amrani, fatima@example.test, 0470 12 34 56, {group.label}, 31; "
+                             "https://example.test/1 [] 2026-05-04")
+    bare = add_profile(round_, group, "Sam Peeters")
+    assert bare.email is None and bare.phone is None
+    assert profile_context(bare) == {"name": "Sam Peeters", "email": "", "phone": "", "group": group.label,
+                                     "attributes": {}}
+
+
+def test_a_template_nested_too_deeply_says_so():
+    with pytest.raises(TemplateProblem, match=r"^The template is nested too deeply: use fewer brackets and "
+                                              r"conditions inside each other\.$"):
+        render_text("{{ " + "(" * 3000 + "profile.name" + ")" * 3000 + " }}", {"name": "An"}, dict(SAMPLE_LISTING))
