@@ -91,7 +91,7 @@ def test_a_blank_line_in_the_middle_is_skipped_and_the_next_rows_keep_their_line
 
 
 def test_the_encoding_is_reported(limits):
-    assert read_table(io.BytesIO("naam\nAné\n".encode("utf-8")), "f.csv").encoding == "UTF-8"
+    assert read_table(io.BytesIO("naam\nAné\n".encode()), "f.csv").encoding == "UTF-8"
     assert read_table(io.BytesIO("naam;x\nAné;1\n".encode("cp1252")), "f.csv").encoding == "Windows-1252"
 
 

@@ -93,7 +93,7 @@ def test_an_unreadable_key_file_says_so_with_its_path(store, app):
 def test_the_key_file_is_ascii(store, app):
     path = Path(app.config["EVIDENCE_KEY_FILE"])
     path.parent.mkdir(parents=True)
-    path.write_bytes(f"# sleutel van de coördinator\nk1 {KEY_A}\n".encode("utf-8"))
+    path.write_bytes(f"# sleutel van de coördinator\nk1 {KEY_A}\n".encode())
     with pytest.raises(evidence_store.EvidenceKeyError, match="cannot be read"):
         evidence_store.keyring()
 
@@ -288,18 +288,19 @@ def test_the_command_line_adds_a_key_and_says_which(capsys, tmp_path):
 
 def test_the_command_line_refuses_a_key_file_it_cannot_read_back_and_changes_nothing(capsys, tmp_path):
     # A malformed or non-ASCII key file gave a traceback; now it is one line naming the file.
-    for content in (b"k1 short\n", f"# coördinator\nk1 {KEY_A}\n".encode("utf-8")):
+    for content in (b"k1 short\n", f"# coördinator\nk1 {KEY_A}\n".encode()):
         path = tmp_path / "keys"
         path.write_bytes(content)
         assert evidence_store.main(["new-key", str(path)]) == 1
         err = capsys.readouterr().err
-        assert err.startswith(str(path) if content.startswith(b"k1") else f"the evidence key file {path} cannot be read")
+        unreadable = f"the evidence key file {path} cannot be read"
+        assert err.startswith(str(path) if content.startswith(b"k1") else unreadable)
         assert err.endswith("; nothing was changed.\n") and path.read_bytes() == content
 
 
 def test_an_existing_non_ascii_key_file_is_refused_not_read_as_utf8(tmp_path):
     path = tmp_path / "keys"
-    path.write_bytes(f"# coördinator\nk1 {KEY_A}\n".encode("utf-8"))
+    path.write_bytes(f"# coördinator\nk1 {KEY_A}\n".encode())
     for call in (evidence_store.add_key, evidence_store.create_key_file):
         with pytest.raises(evidence_store.EvidenceKeyError, match=f"^the evidence key file {path} cannot be read"):
             call(path)

@@ -211,12 +211,12 @@ def test_a_profile_and_a_listing_fill_in_every_placeholder(make_round):
                                         "attributes": {"age": "31", "name": "not this one"}}
     listing = SimpleNamespace(title="Studio", url="https://example.test/1", occupation=None, monthly_rent=650,
                               seen_on=date(2026, 5, 4))
-    template = add_template(round_, "Huur", "{{ listing.title }} ({{ listing.monthly_rent }} euro)",
+    template = add_template(round_, "Huur", "{{ listing.title }} ({{ listing.monthly_rent }} euro), {{ profile.name }}",
                             "{{ profile.name }}, {{ profile.email }}, {{ profile.phone }}, {{ profile.group }}, "
                             "{{ profile.attributes.age }}; {{ listing.url }} [{{ listing.occupation }}] "
                             "{{ listing.seen_on }}")
     rendered = render_template_for(template, profile, listing)
-    assert rendered.subject == "Studio (650 euro)"
+    assert rendered.subject == "Studio (650 euro), Fatima Amrani"
     assert rendered.body == (f"Fatima Amrani, fatima@example.test, 0470 12 34 56, {group.label}, 31; "
                              "https://example.test/1 [] 2026-05-04")
     bare = add_profile(round_, group, "Sam Peeters")
