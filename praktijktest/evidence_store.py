@@ -168,15 +168,23 @@ def create_key_file(path: Path) -> str:
     try:
         write_private(path, (header + line).encode("ascii"))
     except FileExistsError:
-        return parse_keyring(path.read_text(encoding="ascii"), str(path)).current  # another process was first
+        return parse_keyring(_read_key_text(path), str(path)).current  # another process was first
     return key_id
+
+
+def _read_key_text(path: Path) -> str:
+    """The key file's text; EvidenceKeyError (not a traceback) when it is not ASCII."""
+    try:
+        return path.read_text(encoding="ascii")
+    except UnicodeDecodeError as error:
+        raise EvidenceKeyError(f"the evidence key file {path} cannot be read: {error}") from None
 
 
 def add_key(path: Path) -> str:
     """Append a new key to the key file (created when missing), which makes it the current key."""
     if not path.exists():
         return create_key_file(path)
-    text = path.read_text(encoding="ascii")
+    text = _read_key_text(path)
     parse_keyring(text, str(path))  # never add to a file that cannot be read back
     key_id, line = new_key_line()
     _replace_file(path, (text if text.endswith("\n") else text + "\n").encode("ascii") + line.encode("ascii"))
@@ -489,7 +497,11 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2 or argv[0] != "new-key":
         print("usage: python -m praktijktest.evidence_store new-key FILE", file=sys.stderr)
         return 2
-    key_id = add_key(Path(argv[1]))
+    try:
+        key_id = add_key(Path(argv[1]))
+    except EvidenceKeyError as error:
+        print(f"{error}; nothing was changed.", file=sys.stderr)
+        return 1
     print(f"Key {key_id} is now the current key in {argv[1]}. Back the file up (docs/deployment.md).")
     return 0
 

@@ -37,10 +37,14 @@ SUITES = (
     Suite("analysis", tuple(sorted(str(p.relative_to(ROOT)) for p in (ROOT / "analysis").glob("*.py")
                                    if p.name != "__init__.py")), ("tests/analysis",)),
     Suite("security", ("praktijktest/rounds/materials.py", "praktijktest/evidence_store.py",
-                       "praktijktest/permissions.py", "praktijktest/tabular.py"),
+                       "praktijktest/permissions.py", "praktijktest/tabular.py", "praktijktest/security.py"),
           ("tests/foundation/test_security_layers.py", "tests/rounds/test_materials.py",
-           "tests/targets/test_listings.py", "tests/test_access_matrix.py", "tests/datasets/test_import_rules.py",
-           "tests/targets/test_import.py", "tests/fieldwork/test_evidence.py")),
+           "tests/rounds/test_template_sandbox.py", "tests/targets/test_listings.py", "tests/test_access_matrix.py",
+           "tests/datasets/test_import_rules.py", "tests/targets/test_import.py", "tests/fieldwork/test_evidence.py",
+           "tests/foundation/test_evidence_encryption.py", "tests/foundation/test_security.py",
+           "tests/foundation/test_evidence_store_units.py", "tests/test_upload_limits.py",
+           "tests/test_tabular_reading.py", "tests/rounds/test_materials_units.py",
+           "tests/test_permissions_units.py")),
 )
 KILLED = {1, 3, 36, 24, -24, 152, 255, 37}  # failing tests, pytest error, timeouts, type check
 SURVIVED = {0}

@@ -96,6 +96,25 @@ def test_security_headers_and_strict_csp(client):
     assert "<script" not in html and "style=" not in html
 
 
+def test_every_security_header_has_its_intended_value(client):
+    # Written out by hand (OWASP Secure Headers): each directive of the CSP, and each header, is one
+    # decision; a typo in any of them must fail here, not only the few the test above looks at.
+    headers = client.get("/login").headers
+    assert headers["Content-Security-Policy"].split("; ") == [
+        "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
+        "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'"]
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert headers["Permissions-Policy"] == "camera=(), microphone=(), geolocation=()"
+    # The login page holds no personal data: only logged-in pages are kept out of caches.
+    assert "no-store" not in headers.get("Cache-Control", "")
+
+
+def test_a_nul_in_the_query_of_a_post_is_refused_too(client):
+    assert client.post("/login?next=%00", data={"email": "a@example.test", "password": "x"}).status_code == 400
+    assert client.get("/login?next=/").status_code == 200
+
+
 def test_pages_with_personal_data_are_not_cached(client, login_as):
     login_as("coordinator")
     assert client.get("/").headers["Cache-Control"] == "no-store"

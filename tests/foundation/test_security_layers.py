@@ -28,12 +28,32 @@ def render(source: str) -> str:
 
 # The template sandbox -------------------------------------------------------
 
-def test_a_mutating_method_is_refused_by_the_sandbox_itself():
-    # The syntax check allows any attribute name without "_"; only the
-    # immutable sandbox stops a dict's mutating method from being reached
-    # (a plain Jinja environment prints "<built-in method pop ...>").
+def test_a_mutating_method_is_not_a_placeholder():
+    # Placeholders offer their values only (no dict methods), so `pop` is an
+    # unknown placeholder whether or not the sandbox is there.
     with pytest.raises(TemplateProblem):
         render("{{ profile.attributes.pop }}")
+
+
+def allow_every_node(tree) -> None:
+    """A node check that allows everything: what is refused then is refused by the sandbox alone."""
+
+
+@pytest.mark.parametrize(("source", "values"), [
+    # A plain Jinja environment prints "(<class 'str'>, <class 'object'>)": the way to every loaded class.
+    ("{{ ''.__class__.__mro__ }}", {}),
+    # ... and "<built-in method append of list object at 0x...>": a list (not wrapped as a placeholder)
+    # could be changed by a template; the immutable sandbox refuses its mutating methods.
+    ("{{ items.append }}", {"items": []}),
+])
+def test_the_sandbox_itself_refuses_internals_and_mutating_methods(app, source, values):
+    # The node check and the placeholder objects each stop these too; with both out of the way,
+    # only ImmutableSandboxedEnvironment does, so this fails if it is replaced by a plain Environment.
+    from praktijktest.rounds.materials import render_in_sandbox
+
+    with app.app_context(), pytest.raises(TemplateProblem,
+                                          match=r"^The template cannot be filled in: check its placeholders\.$"):
+        render_in_sandbox(source, values, allow_every_node)
 
 
 def test_a_key_starting_with_an_underscore_is_refused_even_when_it_exists():
