@@ -273,6 +273,24 @@ def design(
     )
 
 
+def _bracket_and_bisect(enough, start: int, limit: int) -> int | None:
+    """The N found by doubling from `start` until `enough(N)` (at most `limit`), then bisecting between the last
+    N that was not enough and the first that was: enough(N) holds and enough(N - 1) did not where it was tried.
+    None when not even `limit` is enough."""
+    lo, hi = 1, start
+    while not enough(hi):
+        if hi >= limit:
+            return None
+        lo, hi = hi + 1, min(limit, hi * 2)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if enough(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return hi
+
+
 @lru_cache(maxsize=256)
 def discordant_for_power(alpha: float, share: float, power: float, limit: int = MAX_DISCORDANT) -> int | None:
     """A small maximum N of discordant tests whose calibrated rule reaches `power` at `share`.
@@ -285,19 +303,7 @@ def discordant_for_power(alpha: float, share: float, power: float, limit: int = 
     def enough(n: int) -> bool:
         return operating_characteristics(calibrate(n, alpha), share).p_evidence >= power
 
-    hi = max(1, math.ceil(math.log2(1 / alpha)))
-    while not enough(hi):
-        if hi >= limit:
-            return None
-        hi = min(limit, hi * 2)
-    lo = hi // 2 + 1 if hi > 1 else 1
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if enough(mid):
-            hi = mid
-        else:
-            lo = mid + 1
-    return hi
+    return _bracket_and_bisect(enough, max(1, math.ceil(math.log2(1 / alpha))), limit)
 
 
 def tests_for_discordant(max_discordant: int, discordance: float, min_tests: int = 1) -> int:
@@ -330,19 +336,8 @@ def maximum_for_power(
         tests = tests_for_discordant(n, discordance, min_tests)
         return power_within_tests(n, alpha, share, discordance, tests) >= power
 
-    hi = max(1, math.ceil(math.log2(1 / alpha)))
-    lo = 1
-    while not enough(hi):
-        if hi >= limit:
-            return None
-        lo, hi = hi + 1, min(limit, hi * 2)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if enough(mid):
-            hi = mid
-        else:
-            lo = mid + 1
-    return hi, tests_for_discordant(hi, discordance, min_tests)
+    found = _bracket_and_bisect(enough, max(1, math.ceil(math.log2(1 / alpha))), limit)
+    return None if found is None else (found, tests_for_discordant(found, discordance, min_tests))
 
 
 @dataclass(frozen=True)
