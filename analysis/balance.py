@@ -2,10 +2,26 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import binomtest, chi2, chi2_contingency
 
+from analysis.classification import sign_test
 from analysis.data import Applications, factorize
+from analysis.distributions import chi2
 from analysis.result import BalanceCheck
+
+
+def pearson_chi_square(table) -> tuple[float, int, float]:
+    """Pearson's X^2 test of independence of a table with no empty row or column.
+
+    X^2 = sum (O - E)^2 / E with E = row total * column total / grand total, on
+    (r - 1)(c - 1) degrees of freedom: scipy.stats.chi2_contingency with
+    correction=False (checked against it in tests/analysis/test_balance.py), without
+    importing scipy.stats (analysis/distributions.py says why).
+    """
+    observed = np.asarray(table, dtype=float)
+    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / observed.sum()
+    stat = float(np.sum((observed - expected) ** 2 / expected))
+    df = (observed.shape[0] - 1) * (observed.shape[1] - 1)
+    return stat, df, float(chi2.sf(stat, df))
 
 
 def _is_permutation_design(tests, g_idx, l_idx, groups: int, levels: int) -> bool:
@@ -31,9 +47,9 @@ def _per_test(table, g_labels, levels, tests, g_idx, l_idx) -> tuple[float | Non
     g = len(g_labels)
     if g == 2:
         tests_n = int(table[0].sum())
-        p = float(binomtest(int(table[0, 0]), tests_n, 0.5).pvalue)
+        p = sign_test(int(table[0, 0]), tests_n - int(table[0, 0]))[0]
         return None, p, f"levels are complementary within each test: exact binomial test over {tests_n} tests"
-    stat = float(chi2_contingency(table, correction=False).statistic) * (g - 1) / g
+    stat = pearson_chi_square(table)[0] * (g - 1) / g
     return stat, float(chi2.sf(stat, (g - 1) ** 2)), ("levels are permuted within each test: chi-square scaled "
                                                        "by (G-1)/G")
 
@@ -55,8 +71,7 @@ def balance_check(factor: str, values: np.ndarray, groups: np.ndarray,
     note = f"{missing} applications without a recorded {factor} left out" if missing else ""
     chi, df, p = None, 0, None
     if table.shape[0] > 1 and table.shape[1] > 1:
-        res = chi2_contingency(table, correction=False)
-        chi, df, p = float(res.statistic), int(res.dof), float(res.pvalue)
+        chi, df, p = pearson_chi_square(table)
         if test_ids is not None and _is_permutation_design(test_ids[known], g_idx, l_idx, len(g_labels), len(levels)):
             chi, p, how = _per_test(table, g_labels, levels, test_ids[known], g_idx, l_idx)
             note = "; ".join(x for x in (note, how) if x)

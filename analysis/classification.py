@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import binom, binomtest
 
+from analysis.distributions import binom
 from analysis.result import TestCounts
 
 REFERENCE_FAVOURED, GROUP_FAVOURED, EQUAL_POSITIVE, NO_POSITIVE = 0, 1, 2, 3
@@ -61,10 +61,10 @@ def sign_test(b: int, c: int) -> tuple[float, float]:
     m = b + c
     if m == 0:
         return 1.0, 1.0
-    p = float(binomtest(b, m, 0.5).pvalue)
     hi = max(b, c)
-    mid = 2 * (float(binom.sf(hi - 1, m, 0.5)) - 0.5 * float(binom.pmf(hi, m, 0.5)))
-    return p, min(mid, 1.0)
+    tail = float(binom.sf(hi - 1, m, 0.5))  # P(X >= max(b, c))
+    mid = 2 * (tail - 0.5 * float(binom.pmf(hi, m, 0.5)))
+    return min(2 * tail, 1.0), min(mid, 1.0)
 
 
 def expected_favoured(n_ref, n_grp, total) -> tuple[float, float]:
@@ -75,7 +75,7 @@ def expected_favoured(n_ref, n_grp, total) -> tuple[float, float]:
     group the two expectations are equal; with 2 reference and 1 other application
     they are not, which biases the raw counts, the sign test and net discrimination.
     """
-    from scipy.stats import hypergeom
+    from analysis.distributions import hypergeom
 
     n_ref, n_grp, total = (np.asarray(a, dtype=np.int64) for a in (n_ref, n_grp, total))
     if not len(total):
@@ -99,7 +99,7 @@ def stratified_exact_test(n_ref, n_grp, total, k_ref) -> float:
     distribution is built per distinct test pattern by repeated squaring with FFT
     convolution (Fisher 1935's permutation argument; Mantel & Haenszel 1959 strata).
     """
-    from scipy.stats import hypergeom
+    from analysis.distributions import hypergeom
 
     n_ref, n_grp, total, k_ref = (np.asarray(a, dtype=np.int64) for a in (n_ref, n_grp, total, k_ref))
     inf = (total > 0) & (total < n_ref + n_grp)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.stats import binom, norm
+
+from analysis.distributions import binom, norm
 
 # flagged: flagged by the FDR screening; single_target: one-sided p <= 0.05 for this
 # target alone, not flagged; weak: favoured, p > 0.05; cannot_reach: its informative

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
 
 from analysis.comparison import PairSample
 from analysis.data import Layout
+from analysis.distributions import norm
 
 # Fewest jobs (tests) per target, as the median over the round's targets, for the
 # KRW z-test: from here on its exact size stays within a factor 1.5 of the nominal
@@ -116,7 +116,7 @@ def pair_gap_null(discordance: float) -> tuple[np.ndarray, np.ndarray]:
 
 def binomial_gap_null(n: int, rate: float) -> tuple[np.ndarray, np.ndarray]:
     """Job gap of n + n applications with independent responses at one rate, in units of 1/n."""
-    from scipy.stats import binom
+    from analysis.distributions import binom
 
     k = np.arange(n + 1)
     pk = binom.pmf(k, n, rate)

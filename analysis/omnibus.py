@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import chi2
 
 from analysis.data import Layout
+from analysis.distributions import chi2
 
 
 def holm(p) -> list[float | None]:

@@ -10,8 +10,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import binom, norm
 
+from analysis.distributions import binom, norm
 from analysis.result import Serialisable
 
 

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import norm
 
 from analysis.data import Layout
+from analysis.distributions import norm
 from analysis.result import GroupRate
 
 

@@ -5,9 +5,9 @@ import math
 import warnings
 
 import numpy as np
-from scipy.stats import chi2, norm, t
 
 from analysis.data import factorize
+from analysis.distributions import chi2, norm, t
 from analysis.result import ConditionalLogit, Regression
 
 # The least-squares fits are numpy (ols_clustered, below), checked against statsmodels

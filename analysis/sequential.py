@@ -36,8 +36,8 @@ from fractions import Fraction
 from functools import lru_cache
 
 import numpy as np
-from scipy.stats import binom
 
+from analysis.distributions import binom
 from analysis.result import Serialisable
 
 EVIDENCE, FUTILITY, CONTINUING = "evidence", "futility", "continuing"

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import hypergeom
 
 from analysis.comparison import PairSample
 from analysis.data import Layout
+from analysis.distributions import hypergeom
 
 CHUNK = 256
 

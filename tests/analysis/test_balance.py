@@ -38,3 +38,30 @@ def test_permuted_orders_of_eight_groups(inter1):
     # callback inter1: eight candidates per offer, each in one of eight send positions.
     checks = {c.factor: c for c in balance_checks(inter1)}
     assert "permuted within each test" in checks["send_order"].note
+
+
+def test_pearson_chi_square_equals_scipys_contingency_test():
+    from scipy.stats import chi2_contingency
+
+    from analysis.balance import pearson_chi_square
+
+    rng = np.random.default_rng(7)
+    for shape in ((2, 2), (2, 3), (3, 2), (4, 5), (8, 8)):
+        for _ in range(20):
+            table = rng.integers(1, 60, size=shape)
+            expected = chi2_contingency(table, correction=False)
+            stat, df, p = pearson_chi_square(table)
+            assert (stat, df) == (pytest.approx(expected.statistic, rel=1e-12), expected.dof)
+            assert p == pytest.approx(expected.pvalue, rel=1e-10, abs=1e-300)
+
+
+def test_pearson_chi_square_worked_table():
+    # [[10, 20], [20, 10]]: every expected count is 15, X^2 = 4 * 25 / 15 = 20/3 on 1 df,
+    # p = P(chi-square(1) > 20/3) = erfc(sqrt(10/3)).
+    import math
+
+    from analysis.balance import pearson_chi_square
+
+    stat, df, p = pearson_chi_square([[10, 20], [20, 10]])
+    assert stat == pytest.approx(20 / 3, rel=1e-14) and df == 1
+    assert p == pytest.approx(math.erfc(math.sqrt(10 / 3)), rel=1e-12)

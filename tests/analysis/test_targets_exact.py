@@ -63,3 +63,21 @@ def test_sign_test_mid_p():
     # two-sided mid-p: 2 * (P(X >= 7) - P(X = 7) / 2) = 2 * (9/256 - 4/256)
     assert mid == pytest.approx(10 / 256)
     assert sign_test(0, 0) == (1.0, 1.0)
+
+
+def test_sign_test_equals_scipys_exact_binomial_test():
+    # scipy.stats.binomtest sums the probabilities of every outcome no more likely than the one
+    # observed; sign_test takes twice the far tail, which is the same set under p = 1/2.
+    from scipy.stats import binomtest
+
+    for m in (*range(1, 41), 99, 100, 501, 2000):
+        for b in sorted({0, 1, m // 3, m // 2, (m + 1) // 2, m - 1, m}):
+            assert sign_test(b, m - b)[0] == pytest.approx(binomtest(b, m, 0.5).pvalue, rel=1e-12, abs=1e-300)
+
+
+def test_sign_test_worked_values():
+    # 9 of 10 discordant tests one way: 2 * (C(10,9) + C(10,10)) / 2^10 = 22/1024.
+    assert sign_test(9, 1)[0] == pytest.approx(22 / 1024, rel=1e-15)
+    # 3 against 2: every outcome is at least as extreme as a 3-2 split, p = 1.
+    assert sign_test(3, 2)[0] == 1.0
+    assert sign_test(2, 2)[0] == 1.0
