@@ -126,7 +126,8 @@ def dossier_context(round_: Round, target: Target, user=None) -> dict:
     rounds = _round_parts(round_, target, redact)
     # The case's retest, read from its own snapshot (its family: the retested targets only).
     retest = side_by_side(case) if case is not None and case.retest_round is not None else None
-    return {"clause_steps": _recorded_clause_steps(case), "round": round_, "round_title": redact(round_.title), "target": target, "snapshot": snapshot,
+    return {"clause_steps": _recorded_clause_steps(case), "round": round_, "round_title": redact(round_.title),
+            "target": target, "snapshot": snapshot,
             "entry": entry, "facts": entry.get("evidence_facts") or {}, "tests": tests, "rounds": rounds,
             "evidence": [file for part in rounds for file in part.evidence], "case": case, "retest": retest,
             "retest_facts": ((retest.retest or {}).get("evidence_facts") or {}) if retest else {},

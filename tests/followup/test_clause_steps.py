@@ -127,8 +127,8 @@ def test_the_case_page_records_a_step_and_refuses_bad_input_with_a_message(clien
 
 
 def test_the_dossier_prints_each_recorded_clause_step_with_its_date_and_note(contractor_case):
-    from tests.followup.test_dossier import pdf_text
     from praktijktest.followup.dossier import generate_dossier
+    from tests.followup.test_dossier import pdf_text
 
     case, user = contractor_case
     record_clause_step(case, "remind", TODAY, "Clausule overlopen met de zaakvoerder.", user)
