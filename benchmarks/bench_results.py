@@ -264,7 +264,8 @@ def _cli_figure(folder: Path, round_id: int) -> Figure:
     the figure is the median of CLI_RUNS runs each (best in the note), wall time and CPU
     time (user + system: less disturbed by other processes on a shared machine). The
     floor is a process that only imports what `rounds analyse` cannot do without: Flask,
-    Flask-SQLAlchemy and scipy.stats (the statistics engine's distributions).
+    Flask-SQLAlchemy, scipy.special (the engine's distributions, analysis/distributions.py)
+    and scipy.optimize (the root finder of the paired intervals).
     """
     # Compiled bytecode, as an installed application has it: without it (PYTHONDONTWRITEBYTECODE)
     # every run compiles the app's ~200 modules, while the libraries of both sides come compiled.
@@ -273,7 +274,7 @@ def _cli_figure(folder: Path, round_id: int) -> Figure:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     flask = [sys.executable, "-m", "flask", "--app", "wsgi", "rounds", "analyse", str(round_id), "--format", "json"]
     plain = [sys.executable, str(ROOT / "benchmarks" / "plain_exact.py"), str(KRW), "white"]
-    floor = [sys.executable, "-c", "import flask, flask_sqlalchemy, scipy.stats"]
+    floor = [sys.executable, "-c", "import flask, flask_sqlalchemy, scipy.special, scipy.optimize"]
     for command in (flask, plain, floor):  # fill the bytecode cache
         _timed(command, env)
     runs = {"ours": [], "plain": [], "floor": []}
@@ -289,7 +290,7 @@ def _cli_figure(folder: Path, round_id: int) -> Figure:
                   note=f"ratio ours/script: wall {wall['ours'] / wall['plain']:.2f} (best {best['ours']:.2f} s vs "
                        f"{best['plain']:.2f} s: {best['ours'] / best['plain']:.2f}), CPU {cpu['ours']:.2f} s vs "
                        f"{cpu['plain']:.2f} s: {cpu['ours'] / cpu['plain']:.2f} (goal <= 0.8); floor (import flask, "
-                       f"flask_sqlalchemy, scipy.stats only) CPU {cpu['floor']:.2f} s = "
+                       f"flask_sqlalchemy, scipy.special, scipy.optimize only) CPU {cpu['floor']:.2f} s = "
                        f"{cpu['floor'] / cpu['plain']:.2f} x the script; load average {load:.1f} on "
                        f"{os.cpu_count()} CPUs")
 
