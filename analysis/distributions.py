@@ -55,8 +55,7 @@ class _Binomial:
     def cdf(self, k, n, p):
         k, n, p = _floats(np.floor(k), n, p)
         inside = (k >= 0) & (k < n)
-        with np.errstate(invalid="ignore"):
-            values = np.where(inside, _boost._binom_cdf(np.where(inside, k, 0), n, p), np.where(k >= n, 1.0, 0.0))
+        values = np.where(inside, _boost._binom_cdf(np.where(inside, k, 0), n, p), np.where(k >= n, 1.0, 0.0))
         return _out(np.where(self._valid(n, p) & ~np.isnan(k), values, np.nan))
 
     def sf(self, k, n, p):
@@ -69,19 +68,13 @@ class _Binomial:
     def ppf(self, q, n, p):
         """The smallest k with cdf(k) >= q; -1 at q = 0 and n at q = 1, as scipy.stats."""
         q, n, p = _floats(q, n, p)
-        inside = (q > 0) & (q < 1)
-        with np.errstate(invalid="ignore"):
-            values = np.where(inside, _boost._binom_ppf(np.where(inside, q, 0.5), n, p), np.nan)
-        values = np.where(q == 0, -1.0, np.where(q == 1, n, values))
+        values = np.where(q == 0, -1.0, np.where(q == 1, n, _boost._binom_ppf(q, n, p)))  # Boost: nan off [0, 1]
         return _out(np.where(self._valid(n, p), values, np.nan))
 
     def isf(self, q, n, p):
         """The smallest k with sf(k) <= q; n at q = 0 and -1 at q = 1, as scipy.stats."""
         q, n, p = _floats(q, n, p)
-        inside = (q > 0) & (q < 1)
-        with np.errstate(invalid="ignore"):
-            values = np.where(inside, _boost._binom_isf(np.where(inside, q, 0.5), n, p), np.nan)
-        values = np.where(q == 1, -1.0, np.where(q == 0, n, values))
+        values = np.where(q == 1, -1.0, np.where(q == 0, n, _boost._binom_isf(q, n, p)))  # Boost: nan off [0, 1]
         return _out(np.where(self._valid(n, p), values, np.nan))
 
 
@@ -111,7 +104,7 @@ class _Hypergeometric:
         valid = self._valid(M, n, N)
         inside = valid & self._inside(k, M, n, N)
         good, bad = n, M - n
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore"):
             values = (special.betaln(good + 1, 1) + special.betaln(bad + 1, 1) + special.betaln(M - N + 1, N + 1)
                       - special.betaln(k + 1, good - k + 1) - special.betaln(N - k + 1, bad - N + k + 1)
                       - special.betaln(M + 1, 1))
@@ -128,7 +121,7 @@ class _Normal:
 
     @staticmethod
     def sf(x):
-        return special.ndtr(-np.asarray(x, dtype=float))
+        return special.ndtr(np.negative(x))
 
     @staticmethod
     def ppf(q):
@@ -144,15 +137,13 @@ class _StudentT:
 
     @staticmethod
     def sf(x, df):
-        x, df = _floats(x, df)
-        return _out(np.where(df > 0, special.stdtr(df, -x), np.nan))
+        return special.stdtr(df, np.negative(x))  # nan for df <= 0, as scipy.stats
 
     @staticmethod
     def ppf(q, df):
+        # stdtrit gives inf at q = 1 and nan off [0, 1] or for df <= 0, but inf at q = 0.
         q, df = _floats(q, df)
-        with np.errstate(invalid="ignore"):
-            values = np.where(q == 0, -np.inf, np.where(q == 1, np.inf, special.stdtrit(df, q)))
-        return _out(np.where((df > 0) & (q >= 0) & (q <= 1), values, np.nan))
+        return _out(np.where((q == 0) & (df > 0), -np.inf, special.stdtrit(df, q)))
 
 
 class _ChiSquare:
@@ -160,10 +151,10 @@ class _ChiSquare:
 
     @staticmethod
     def sf(x, df):
+        # chdtrc is 1 at x = 0 (so for x < 0 through the maximum) and nan for nan x,
+        # but 0 for df = 0 where scipy.stats says nan.
         x, df = _floats(x, df)
-        with np.errstate(invalid="ignore"):
-            values = np.where(x <= 0, 1.0, special.chdtrc(df, np.maximum(x, 0)))
-        return _out(np.where((df > 0) & ~np.isnan(x), values, np.nan))
+        return _out(np.where(df > 0, special.chdtrc(df, np.maximum(x, 0)), np.nan))
 
 
 binom = _Binomial()
