@@ -146,3 +146,29 @@ def test_balance_checks_cover_the_recorded_factors_in_order():
     assert [c.factor for c in balance_checks(_apps(base, factor="template"))] == ["template"]
     none = Applications(test_id=both.test_id, target=both.target, group=both.group, positive=both.positive)
     assert balance_checks(none) == ()
+
+
+def test_one_application_per_group_is_not_enough_without_complementary_levels():
+    # every test has one application of each group, but in 4 of 10 both are on level 1: not complementary,
+    # so the application-level chi-square (2 x 2, uncorrected)
+    rows = _permuted([["1", "2"]] * 4 + [["2", "1"]] * 2 + [["1", "1"]] * 4, groups=("a", "b"))
+    (check,) = balance_checks(_apps(rows))
+    assert check.counts == ((8, 2), (6, 4)) and check.note == ""
+    assert check.chi2 == pytest.approx(_pearson(check.counts), rel=1e-12)
+    # every test uses both levels once, but with two applications of group a in 3 tests: not a permutation
+    rows = _permuted([["1", "2"]] * 5 + [["2", "1"]] * 2, groups=("a", "b")) + [
+        (f"u{i}", "a", level) for i in range(3) for level in ("1", "2")]
+    (check,) = balance_checks(_apps(rows))
+    assert check.counts == ((8, 5), (2, 5)) and check.note == ""
+    assert check.chi2 == pytest.approx(_pearson(check.counts), rel=1e-12)
+
+
+def test_four_groups_permuted_over_four_levels_use_nine_degrees_of_freedom():
+    # (G - 1)^2 = 9 df for G = 4 (for G = 3 it is 4 = 2 (G - 1) as well, so three groups cannot tell them apart)
+    orders = [["1", "2", "3", "4"]] * 4 + [["2", "3", "4", "1"]] * 3 + [["4", "3", "2", "1"]] * 3
+    (check,) = balance_checks(_apps(_permuted(orders, groups=("a", "b", "c", "d"))))
+    # a: 1 x 4, 2 x 3, 4 x 3; b: 2 x 4, 3 x 6; c: 3 x 4, 4 x 3, 2 x 3; d: 4 x 4, 1 x 6
+    assert check.counts == ((4, 3, 0, 3), (0, 4, 6, 0), (0, 3, 4, 3), (6, 0, 0, 4))
+    stat = _pearson(check.counts) * 3 / 4
+    assert check.chi2 == pytest.approx(stat, rel=1e-12) and check.df == 9
+    assert check.p_value == pytest.approx(chi2.sf(stat, 9), rel=1e-12)

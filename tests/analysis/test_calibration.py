@@ -120,7 +120,7 @@ def test_share_interval_falls_back_to_the_estimate_when_no_grid_share_is_inside(
     assert share_interval(fit) == (min(inside), max(inside))
 
 
-def _banded(monkeypatch, share, first, second, owners=7, n_owners=9):
+def _banded(monkeypatch, share, first, second, owners=8, n_owners=10):
     """calibration_gap with the refitted posteriors fixed: `first` for replicates 1-10, `second` for 11-20."""
     calls = []
 
@@ -136,12 +136,13 @@ def _banded(monkeypatch, share, first, second, owners=7, n_owners=9):
     return gap
 
 
-# Owners 0-6 have a test, 7 and 8 none (left out). Band b holds posteriors in [b / 5, (b + 1) / 5), 1.0 in band 4.
+# Owners 0-7 have a test, 8 and 9 none (left out). Band b holds posteriors in [b / 5, (b + 1) / 5), 1.0 in band 4.
 # Band 0: owners 0-2 at 0.1 (60 values, mean 0.1). Band 1: owner 6 at 0.2 (20 values) and owner 5 at 0.3 in
-# replicates 11-20 (10): 30 < 50, left out. Band 3: owner 7 (no test) only. Band 4: owners 3 (1.0), 4 (0.9)
-# and owner 5 at 0.8 in replicates 1-10: 50 values, exactly MIN_BAND, mean (20 + 18 + 8) / 50 = 0.92.
-FIRST = [0.1, 0.1, 0.1, 1.0, 0.9, 0.8, 0.2, 0.7, 0.7]
-SECOND = [0.1, 0.1, 0.1, 1.0, 0.9, 0.3, 0.2, 0.7, 0.7]
+# replicates 11-20 (10): 30 < 50, left out. Band 3: owner 7 at 0.7 (20 values), left out. Band 4: owners 3 (1.0),
+# 4 (0.9) and owner 5 at 0.8 in replicates 1-10: 50 values, exactly MIN_BAND, mean (20 + 18 + 8) / 50 = 0.92.
+# Owners 8 and 9 (0.99) would join band 4 if owners without tests were counted.
+FIRST = [0.1, 0.1, 0.1, 1.0, 0.9, 0.8, 0.2, 0.7, 0.99, 0.99]
+SECOND = [0.1, 0.1, 0.1, 1.0, 0.9, 0.3, 0.2, 0.7, 0.99, 0.99]
 
 
 def test_calibration_gap_by_band_when_no_target_discriminates(monkeypatch):
@@ -158,9 +159,9 @@ def test_calibration_gap_by_band_when_every_target_discriminates(monkeypatch):
 def test_calibration_gap_of_a_band_below_fifty_values_only(monkeypatch):
     # band 3 gets owner 6 at 0.7 (20 values) with 3 and 4 at 0.6 in replicates 1-10 (20): 40 < 50;
     # band 0 has owners 0-2 (60): the only band counted. No band at all: infinite.
-    first = [0.1, 0.1, 0.1, 0.6, 0.6, 0.1, 0.7, 0.0, 0.0]
-    second = [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.7, 0.0, 0.0]
-    # band 0 holds 0.1 from owners 0-2 and 5 (80) plus 3 and 4 in 11-20 (20): mean 0.1; band 3 (40) left out
+    first = [0.1, 0.1, 0.1, 0.6, 0.6, 0.1, 0.7, 0.1, 0.0, 0.0]
+    second = [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.7, 0.1, 0.0, 0.0]
+    # band 0 holds 0.1 from owners 0-2, 5 and 7 (100) plus 3 and 4 in 11-20 (20): mean 0.1; band 3 (40) left out
     assert _banded(monkeypatch, 0.0, first, second) == pytest.approx(0.1, abs=1e-12)
     assert _banded(monkeypatch, 0.0, [0.1, 0.9], [0.1, 0.9], owners=2, n_owners=2) == math.inf
 
@@ -220,3 +221,14 @@ def test_posterior_range_at_the_ends_of_the_share_interval():
     d = [math.log(3.0), -math.log(3.0), 0.0]
     assert low == pytest.approx([post(0.2, x) for x in d], rel=1e-12)
     assert high == pytest.approx([post(0.6, x) for x in d], rel=1e-12)
+
+
+def test_calibration_gap_is_reproducible_with_its_documented_seed():
+    # the same round gives the same gap on every run (a report can be recomputed): the bootstrap is seeded,
+    # by default with 20221 as the signature says
+    per_target = [(1, 1)] * 20 + [(1, 0)] * 14 + [(0, 0)] * 6
+    owner, ones = np.repeat(np.arange(40), 2), np.ones(80, int)
+    fit = fit_mixture(owner, ones, ones, ones, np.array(per_target).ravel(), 40)
+    gap = calibration_gap(fit, owner, ones, ones, ones, 40)
+    assert calibration_gap(fit, owner, ones, ones, ones, 40) == gap
+    assert calibration_gap(fit, owner, ones, ones, ones, 40, seed=20221) == gap
