@@ -118,3 +118,13 @@ def test_storey_alone_threshold_is_capped_at_the_level():
     assert storey.threshold == pytest.approx([0.05] * 50, abs=0)
     assert storey.p_source.tolist() == ["exact"] * 50 and storey.favoured.dtype == bool
     assert storey.min_p.dtype == float and storey.informative.tolist() == [5] * 50
+
+
+def test_sensitivity_lambdas_apply_each_tie_rule():
+    # 20 at 0.001, 5 exactly at 0.5, 25 at 0.2. Storey pi0 = min(1, (1 + #) / (50 (1 - lambda))):
+    # lambda 0.5: # {p > 0.5} = 0 gives 1/25, # {p >= 0.5} = 5 gives 6/25; lambda 0.6 and 0.7: none, 1/20, 1/15.
+    p = [0.001] * 20 + [0.5] * 5 + [0.2] * 25
+    keys = [f"t{i}" for i in range(50)]
+    fam = decide(p, ["exact"] * 50, [1e-4] * 50, [True] * 50, [5] * 50, 0.05, "bh")
+    runs = sensitivity(fam, 0.05, "bh", keys)["storey_lambda"]
+    assert [r["pi0"] for r in runs] == pytest.approx([1 / 25, 6 / 25, 1 / 20, 1 / 20, 1 / 15, 1 / 15], rel=1e-12)

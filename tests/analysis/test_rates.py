@@ -72,3 +72,12 @@ def test_group_rates_count_every_test_and_use_the_level(level):
         assert r.ci95 == pytest.approx(proportion_confint(r.positives, r.applications, alpha=alpha,
                                                           method="wilson"), abs=1e-12)
         assert all(type(x) is float for x in (r.rate, *r.ci95)) and type(r.applications) is int
+
+
+@pytest.mark.parametrize(("n", "level"), [(32, 0.90), (33, 0.90), (37, 0.90)])
+def test_wilson_upper_limit_of_all_positive_is_one_not_more(n, level):
+    # k = n: centre + half = (n + z^2 / 2) / (n + z^2) + (z^2 / 2) / (n + z^2) = 1 exactly, but the two
+    # rounded quotients add up to 1 + 2^-52 for these n: the limit is clipped to 1.
+    lo, hi = wilson(n, n, level)
+    assert float(hi) == 1.0
+    assert float(lo) == pytest.approx(proportion_confint(n, n, alpha=1 - level, method="wilson")[0], abs=1e-12)
