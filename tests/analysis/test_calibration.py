@@ -106,8 +106,10 @@ def test_share_interval_falls_back_to_the_estimate_when_no_grid_share_is_inside(
     # likelihood is about 40 log s + 1960 log(1 - s), peaked at 0.02, which is not on the grid (0.01, 0.03,
     # ...): at 0.01 it is 40 log(1/2) + 1960 log(0.99/0.98) = -7.8 below the top, at 0.03
     # 40 log(3/2) + 1960 log(0.97/0.98) = -3.9; 2 x 3.9 > 3.84.
+    # The odds-ratio grid carries no information here (delta 0); only the fitted odds ratio (2) does, so the
+    # top is the fit's own likelihood, not a grid point's.
     delta = np.r_[np.full(40, 20.0), np.full(1960, -20.0)]
-    fit = _fake_fit(0.02, log_ratio=lambda g: delta)
+    fit = _fake_fit(0.02, log_ratio=lambda g: delta if g == math.log(2.0) else np.zeros_like(delta))
     assert share_interval(fit) == (0.02, 0.02)
     # 30 and 70: the interval of log-likelihood 30 log s + 70 log(1 - s), worked on the grid
     delta = np.r_[np.full(30, 20.0), np.full(70, -20.0)]
@@ -232,3 +234,19 @@ def test_calibration_gap_is_reproducible_with_its_documented_seed():
     gap = calibration_gap(fit, owner, ones, ones, ones, 40)
     assert calibration_gap(fit, owner, ones, ones, ones, 40) == gap
     assert calibration_gap(fit, owner, ones, ones, ones, 40, seed=20221) == gap
+
+
+def test_draws_from_large_tests_do_not_overflow():
+    # a test of 200 reference and 200 other applications with 200 positives at odds ratio 100: log C(200, y)
+    # + log C(200, 200 - y) + y log 100 reaches about 1,000, beyond exp's range (709), next to pairs whose
+    # log weights are about 0. Each row must be scaled by its own largest term. Means against scipy's.
+    n_ref = np.r_[np.full(400, 200), np.ones(400, int)]
+    total = n_ref.copy()
+    pattern, logw, ys = _patterns(n_ref, n_ref, total)
+    owner = np.arange(800)
+    bad = np.ones(800, bool)
+    out = _draw(np.random.default_rng(4), pattern, logw, ys, owner, bad, math.log(100.0))
+    big = nchypergeom_fisher(400, 200, 200, 100.0)
+    assert abs(out[:400].mean() - big.mean()) <= 4.5 * big.std() / math.sqrt(400)
+    pair = nchypergeom_fisher.mean(2, 1, 1, 100.0)  # 100 / 101
+    assert abs(out[400:].mean() - pair) <= 4.5 * math.sqrt(pair * (1 - pair) / 400)
