@@ -1,10 +1,15 @@
 """The two-type mixture recovers a known truth."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
+from scipy.optimize import minimize, minimize_scalar
+from scipy.special import logsumexp
+from scipy.stats import nchypergeom_fisher
 
-from analysis.bayes import fit_mixture
+from analysis.bayes import _best_share, _log_norm, _patterns, _profile, fit_mixture
 
 
 def _simulate(rng, n_targets=400, tests=10, share=0.3, odds_ratio=6.0):
@@ -44,3 +49,119 @@ def test_one_pair_per_target_is_not_identified():
 def test_no_informative_tests():
     fit = fit_mixture(np.array([], int), *(np.array([], int),) * 4, 3)
     assert fit.share is None and np.isnan(fit.posterior).all()
+
+
+def _design(seed=5, targets=60, per=4, share=0.3, odds_ratio=5.0):
+    """Tests of 1-2 reference and 1-2 other applications with 1..n-1 positives; reference positives drawn from
+    Fisher's noncentral hypergeometric (scipy), odds ratio 1 or `odds_ratio` by the target's type."""
+    rng = np.random.default_rng(seed)
+    owner = np.repeat(np.arange(targets), per)
+    nr, ng = rng.integers(1, 3, size=owner.size), rng.integers(1, 3, size=owner.size)
+    k = np.array([rng.integers(1, a + b) for a, b in zip(nr, ng, strict=True)])
+    bad = rng.uniform(size=targets) < share
+    psi = np.where(bad[owner], odds_ratio, 1.0)
+    y = np.array([nchypergeom_fisher.rvs(a + b, a, kk, p, random_state=rng)
+                  for a, b, kk, p in zip(nr, ng, k, psi, strict=True)])
+    return owner, nr, ng, k, y
+
+
+def _log_likelihoods(owner, nr, ng, k, y, targets):
+    """log L0 and log L1(log psi) per target, by enumerating each test's support with math.comb."""
+    width = int(max(nr.max(), k.max())) + 1
+    w = np.zeros((len(y), width))
+    for i, (a, b, kk) in enumerate(zip(nr, ng, k, strict=True)):
+        for j in range(width):
+            if 0 <= kk - j <= b and j <= a:
+                w[i, j] = math.comb(int(a), j) * math.comb(int(b), int(kk - j))
+    support = np.arange(width)
+
+    def per_target(log_psi):
+        per_test = np.log(w[np.arange(len(y)), y]) + y * log_psi - np.log((w * np.exp(support * log_psi)).sum(1))
+        return np.bincount(owner, per_test, minlength=targets)
+
+    return per_target
+
+
+def test_fit_is_the_maximum_likelihood_and_posteriors_follow_bayes_rule():
+    owner, nr, ng, k, y = _design()
+    ll = _log_likelihoods(owner, nr, ng, k, y, 61)
+    # the enumeration is Fisher's noncentral hypergeometric (scipy) at some odds ratio
+    assert ll(np.log(3.0)).sum() == pytest.approx(
+        nchypergeom_fisher.logpmf(y, nr + ng, nr, k, 3.0).sum(), rel=1e-12)
+
+    def minus_ll(v):
+        pi, log_psi = v
+        if not 0 < pi < 1:
+            return np.inf
+        return -np.sum(np.logaddexp(np.log1p(-pi) + ll(0.0), np.log(pi) + ll(log_psi)))
+
+    best = minimize(minus_ll, [0.3, 1.5], method="Nelder-Mead", options={"xatol": 1e-8, "fatol": 1e-10})
+    fit = fit_mixture(owner, nr, ng, k, y, 61)  # owner 60 has no test
+    assert fit.converged
+    assert fit.share == pytest.approx(best.x[0], abs=1e-4)
+    assert np.log(fit.odds_ratio) == pytest.approx(best.x[1], abs=1e-4)
+    # posterior: pi L1 / (pi L1 + (1 - pi) L0) at the fitted values; a target without tests keeps the prior
+    l0, l1 = ll(0.0), ll(np.log(fit.odds_ratio))
+    expected = fit.share / (fit.share + (1 - fit.share) * np.exp(l0 - l1))
+    assert fit.posterior == pytest.approx(expected, rel=1e-9)
+    assert fit.posterior[60] == pytest.approx(fit.share, rel=1e-12)
+    assert fit.log_ratio(np.log(2.0)) == pytest.approx(ll(np.log(2.0)) - l0, rel=1e-9, abs=1e-12)
+
+
+def test_patterns_are_the_unique_tests_with_log_binomial_weights():
+    nr, ng, k = np.array([1, 2, 3, 1, 2]), np.array([1, 1, 2, 1, 3]), np.array([1, 2, 3, 1, 4])
+    inverse, logw, ys = _patterns(nr, ng, k)
+    assert inverse[0] == inverse[3] and len(set(inverse.tolist())) == 4 and logw.shape[0] == 4
+    for i in range(5):
+        row = inverse[i]
+        support = range(max(0, k[i] - ng[i]), min(k[i], nr[i]) + 1)
+        valid = np.isfinite(logw[row])
+        assert ys[row][valid].tolist() == list(support)
+        assert np.all(logw[row][~valid] == -np.inf) and np.all(ys[row][~valid] == 0)
+        assert logw[row][valid] == pytest.approx(
+            [math.log(math.comb(nr[i], j) * math.comb(ng[i], k[i] - j)) for j in support], rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("log_psi", [0.0, 0.7, -2.0, 800.0])
+def test_log_normaliser_is_the_log_sum_and_does_not_overflow(log_psi):
+    _, logw, ys = _patterns(np.array([3, 2]), np.array([2, 2]), np.array([3, 1]))
+    expected = logsumexp(logw + ys * log_psi, axis=1)
+    assert _log_norm(logw, ys, log_psi) == pytest.approx(expected, rel=1e-12)
+
+
+def test_best_share_maximises_the_mixture_likelihood():
+    delta = np.array([2.0, -1.0, 0.5, -0.3, 3.0, -2.0, 0.1])
+
+    def minus_ll(pi):
+        return -np.sum(np.log(1 - pi + pi * np.exp(delta)))
+
+    best = minimize_scalar(minus_ll, bounds=(0, 1), method="bounded", options={"xatol": 1e-12})
+    assert 0 < best.x < 1 and _best_share(delta) == pytest.approx(best.x, abs=1e-8)
+    value, pi = _profile(delta)
+    assert pi == _best_share(delta) and value == pytest.approx(-minus_ll(pi), rel=1e-12)
+
+
+def test_best_share_at_the_edges():
+    # every target more likely equal (delta < 0): the score at pi = 0, sum(e^delta - 1), is negative: pi = 0
+    assert _best_share(np.array([-1.0, -0.5])) == 0.0 and _profile(np.array([-1.0, -0.5])) == (0.0, 0.0)
+    # sum(e^delta - 1) = 0 exactly (one at log 2, one at log 0.5... e - 1 = 1 and 0.5 - 1 = -0.5, twice):
+    # the score at 0 is 0, not positive: pi = 0
+    assert _best_share(np.log(np.array([2.0, 0.5, 0.5]))) == 0.0
+    # every target far more likely to discriminate, one at e^800 (clamped, no overflow): pi = 1
+    delta = np.array([3.0, 800.0, 2.0])
+    assert _best_share(delta) == 1.0 and _profile(delta) == (pytest.approx(805.0), 1.0)
+
+
+def test_two_discordant_pairs_per_target_are_identified():
+    # each target: two pairs with one positive; 20 targets both to the reference, 14 split, 6 both to the
+    # other group (more at the ends than one binomial gives). Span 2 per target: the statistic takes three
+    # values, so pi and psi are identified.
+    per_target = [(1, 1)] * 20 + [(1, 0)] * 14 + [(0, 0)] * 6
+    owner = np.repeat(np.arange(40), 2)
+    y = np.array(per_target).ravel()
+    ones = np.ones(80, int)
+    fit = fit_mixture(owner, ones, ones, ones, y, 40)
+    assert fit.converged and 0 < fit.share < 1
+    # all to the reference: psi runs to the bound, not identified
+    fit = fit_mixture(owner, ones, ones, ones, np.ones(80, int), 40)
+    assert not fit.converged and fit.odds_ratio == pytest.approx(100.0, rel=1e-3)

@@ -86,3 +86,45 @@ def test_sensitivity_of_a_family_too_small_for_storey():
     assert out == {"q_method": {"method": "storey", "applicable": False,
                                 "reason": "fewer than 50 target comparisons"},
                    "storey_lambda": []}
+
+
+def test_primary_p_counts_one_informative_test_as_informative():
+    # informative counts 1 and 0: the smallest attainable p is kept with one informative test, NaN with none
+    p, source, min_p = primary_p("exact", [0.5, 1.0], [0.5, 0.25], [np.nan, np.nan], [1, 0])
+    assert min_p[0] == 0.5 and np.isnan(min_p[1])
+    p, source, min_p = primary_p("krw", [0.5, 1.0], [0.5, 0.25], [np.nan, np.nan], [1, 0])
+    assert p.tolist() == [0.5, 1.0] and source.tolist() == ["exact", "exact"]
+    assert min_p[0] == 0.5 and np.isnan(min_p[1])
+
+
+def test_familywise_flag_at_its_threshold_exactly():
+    # one comparison, K = 1: Tarone's threshold is the level itself, 0.05. BH q = p.
+    # p = 0.05 exactly (min p 0.01) is flagged family-wise: p <= threshold.
+    fam = decide([0.05], ["exact"], [0.01], [True], [4], 0.05, "bh")
+    assert fam.flagged.tolist() == [True] and fam.fw_threshold == 0.05 and fam.fw_flagged.tolist() == [True]
+    # min p = 0.05 exactly can still reach the threshold: tested and flagged.
+    fam = decide([0.01], ["exact"], [0.05], [True], [4], 0.05, "bh")
+    assert fam.fw_tested == 1 and fam.fw_flagged.tolist() == [True]
+    # a flagged comparison with no informative test (min p NaN) is not flagged family-wise
+    fam = decide([0.01, 0.01], ["exact"] * 2, [0.01, np.nan], [True, True], [4, 0], 0.05, "bh")
+    assert fam.flagged.tolist() == [True, True] and fam.fw_flagged.tolist() == [True, False]
+
+
+def test_storey_alone_threshold_is_capped_at_the_level():
+    # _fifty under Storey: pi0 = 1/25, 25 flagged. Alone-threshold 5% x (R + 1) / (50 pi0) = 0.625 for the
+    # flagged (R = 24) and 0.65 for the others (R = 25): both above 5%, so the level itself.
+    p, _ = _fifty()
+    storey = decide(p, ["exact"] * 50, [1e-4] * 50, [True] * 50, [5] * 50, 0.05, "storey")
+    assert storey.threshold == pytest.approx([0.05] * 50, abs=0)
+    assert storey.p_source.tolist() == ["exact"] * 50 and storey.favoured.dtype == bool
+    assert storey.min_p.dtype == float and storey.informative.tolist() == [5] * 50
+
+
+def test_sensitivity_lambdas_apply_each_tie_rule():
+    # 20 at 0.001, 5 exactly at 0.5, 25 at 0.2. Storey pi0 = min(1, (1 + #) / (50 (1 - lambda))):
+    # lambda 0.5: # {p > 0.5} = 0 gives 1/25, # {p >= 0.5} = 5 gives 6/25; lambda 0.6 and 0.7: none, 1/20, 1/15.
+    p = [0.001] * 20 + [0.5] * 5 + [0.2] * 25
+    keys = [f"t{i}" for i in range(50)]
+    fam = decide(p, ["exact"] * 50, [1e-4] * 50, [True] * 50, [5] * 50, 0.05, "bh")
+    runs = sensitivity(fam, 0.05, "bh", keys)["storey_lambda"]
+    assert [r["pi0"] for r in runs] == pytest.approx([1 / 25, 6 / 25, 1 / 20, 1 / 20, 1 / 15, 1 / 15], rel=1e-12)

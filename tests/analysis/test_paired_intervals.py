@@ -7,7 +7,7 @@ import pytest
 from scipy.stats import norm
 from statsmodels.stats.proportion import proportion_confint
 
-from analysis.paired import bonett_price_ratio, newcombe_paired, tango
+from analysis.paired import _tango_statistic, bonett_price_ratio, newcombe_paired, tango
 
 # Newcombe RG (1998) Stat Med 17:2635-2650, worked examples, method 10 limits.
 # Cells e, f, g, h = both positive, first only, second only, neither.
@@ -109,3 +109,40 @@ def test_bonett_price_with_no_informative_cell():
     assert bonett_price_ratio(0, 0, 0) == (0.0, math.inf)
     lo, hi = bonett_price_ratio(3, 0, 0)  # ratio 1 exactly; the interval holds it
     assert lo < 1 < hi
+
+
+def _newcombe_by_hand(a, b, c, d, level):
+    """Newcombe (1998b) method 10 from statsmodels' Wilson limits of both margins (phi shrunk when ad > bc)."""
+    n = a + b + c + d
+    p1, p2 = (a + b) / n, (a + c) / n
+    l1, u1 = proportion_confint(a + b, n, alpha=1 - level, method="wilson")
+    l2, u2 = proportion_confint(a + c, n, alpha=1 - level, method="wilson")
+    cross = a * d - b * c
+    if cross > 0:
+        cross = max(cross - n / 2, 0)
+    product = (a + b) * (c + d) * (a + c) * (b + d)
+    phi = cross / math.sqrt(product) if product else 0.0
+    lower = p1 - p2 - math.sqrt((p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2)
+    upper = p1 - p2 + math.sqrt((u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2)
+    return lower, upper
+
+
+@pytest.mark.parametrize("cells", [(36, 12, 2, 0), (20, 12, 2, 16), (59, 6, 16, 80), (3, 1, 4, 2)])
+def test_newcombe_at_ninety_percent(cells):
+    assert newcombe_paired(*cells, level=0.90) == pytest.approx(_newcombe_by_hand(*cells, 0.90), abs=1e-12)
+
+
+def test_newcombe_with_one_test_of_each_discordant_kind():
+    # a = d = 0, b = c = 1: every margin is 1, the product is 1 and phi = (0 - 1) / 1 = -1, so the
+    # half-widths add: theta = 0 -/+ (w + w), w the Wilson distance of 1 of 2 from 1/2.
+    lo, hi = proportion_confint(1, 2, alpha=0.05, method="wilson")
+    assert newcombe_paired(0, 1, 1, 0) == pytest.approx((-(hi - lo), hi - lo), abs=1e-12)
+    # a = d = 1: cross = 1 - n/2 = 0 after Newcombe's shrinking, phi = 0: square-and-add of two half-widths
+    assert newcombe_paired(1, 0, 0, 1) == pytest.approx((-(hi - lo) / math.sqrt(2), (hi - lo) / math.sqrt(2)),
+                                                       abs=1e-12)
+
+
+def test_tango_statistic_with_zero_variance_is_infinite():
+    # b = c = 0 at delta = 0: A = 2n, B = 0, C = 0, so q = 0 and the variance n (2q + delta (1 - delta)) is 0;
+    # the statistic is then infinite with the sign of its numerator b - c - n delta = 0 (+0.0: +inf).
+    assert _tango_statistic(0.0, 0, 0, 10) == math.inf
