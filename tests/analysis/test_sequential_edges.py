@@ -229,6 +229,7 @@ def test_tests_for_discordant_is_the_whole_number_of_tests_expected_to_hold_n_in
     assert seq.tests_for_discordant(10, 0.3) == 34  # 33.3...: the next whole test
     assert seq.tests_for_discordant(21, 0.7, min_tests=45) == 45  # never fewer than the fixed design's tests
     assert seq.tests_for_discordant(1, 0.5, min_tests=1) == 2
+    assert seq.tests_for_discordant(1, 1.0) == 1  # every test informative: one test; no floor beyond one
 
 
 def _recording(predicate):
