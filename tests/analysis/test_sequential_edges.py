@@ -96,6 +96,18 @@ def test_a_rule_of_one_discordant_test():
     assert seq.type_i_error(rule) == pytest.approx(0.5)
     chars = seq.operating_characteristics(rule, 0.8)
     assert chars.evidence_at == pytest.approx((0.0, 0.8)) and chars.futility_at == pytest.approx((0.0, 0.2))
+    assert chars.share == 0.8
+    # a path of one reference-favouring test stops for evidence at the first look, p = 1/2
+    assert seq.decide_path(rule, [True]) == seq.PathDecision(seq.EVIDENCE, 1, 1, 0.5, 0)
+    assert seq.decide_path(rule, [False, True]) == seq.PathDecision(seq.FUTILITY, 1, 0, 1.0, 1)
+
+
+def test_a_rule_that_cannot_stop_for_evidence_stops_every_path_before_the_first_test():
+    # N = 3, c = 0.01 < 1/8 = P(3 of 3): all the probability is a futility stop at k = 0
+    chars = seq.operating_characteristics(seq.Rule.make(3, 0.01), 0.9)
+    assert chars.share == 0.9
+    assert chars.futility_at == (1.0, 0.0, 0.0, 0.0) and chars.evidence_at == (0.0, 0.0, 0.0, 0.0)
+    assert chars.expected_discordant == 0.0
 
 
 def test_rule_records_its_boundary_and_refuses_what_is_out_of_range():
