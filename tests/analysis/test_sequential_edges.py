@@ -116,10 +116,10 @@ def test_rule_records_its_boundary_and_refuses_what_is_out_of_range():
     assert rule.boundary == 0.01 and isinstance(rule.boundary, float)
     assert isinstance(seq.Rule.make(3, Fraction(1, 4)).boundary, float)
     for n in (0, seq.MAX_DISCORDANT + 1):
-        with pytest.raises(ValueError, match="need 1 <= max_discordant <= 400"):
+        with pytest.raises(ValueError, match=r"^need 1 <= max_discordant <= 400$"):
             seq.Rule.make(n, 0.05)
     for c in (0.0, 1.0, 1.5, -0.1):
-        with pytest.raises(ValueError, match="need 0 < boundary < 1"):
+        with pytest.raises(ValueError, match=r"^need 0 < boundary < 1$"):
             seq.Rule.make(10, c)
 
 
