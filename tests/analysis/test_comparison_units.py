@@ -224,3 +224,22 @@ def test_a_comparison_without_discordant_tests_has_no_sign_test():
     layout = Layout.of(apps)
     c = compare(apps, layout, layout.group_code("ref"), layout.group_code("grp"))
     assert c.sign_test_p is None and c.sign_test_mid_p is None and c.test_counts == Counts(0, 0, 3, 3)
+
+
+def test_a_template_recorded_for_some_tests_only_keeps_the_missing_value_as_a_level():
+    apps, layout, ref, grp, rows = _multi_round()
+    for r in rows:
+        if int(r["test_id"][1:]) >= 4:
+            r["template"] = ""  # no template recorded in the last four tests
+    apps = Applications.from_records(rows)
+    layout = Layout.of(apps)
+    c = compare(apps, layout, layout.group_code("ref"), layout.group_code("grp"), with_conditional_logit=False)
+    assert len(c.regression.terms) == 2  # A and B against the missing value (or its equivalent coding)
+    y = np.array([r["positive"] for r in rows], float)
+    is_ref = np.array([r["group"] == "ref" for r in rows], float)
+    level_a = np.array([r["template"] == "A" for r in rows], float)
+    level_b = np.array([r["template"] == "B" for r in rows], float)
+    fit = OLS(y, np.column_stack([np.ones(24), is_ref, level_a, level_b])).fit(
+        cov_type="cluster", cov_kwds={"groups": np.repeat(np.arange(8), 3)})
+    assert c.regression.coefficient == pytest.approx(fit.params[1], abs=1e-12)
+    assert c.regression.se_clustered == pytest.approx(fit.bse[1], rel=1e-9)
