@@ -243,3 +243,17 @@ def test_a_template_recorded_for_some_tests_only_keeps_the_missing_value_as_a_le
         cov_type="cluster", cov_kwds={"groups": np.repeat(np.arange(8), 3)})
     assert c.regression.coefficient == pytest.approx(fit.params[1], abs=1e-12)
     assert c.regression.se_clustered == pytest.approx(fit.bse[1], rel=1e-9)
+
+
+def test_groups_that_never_share_a_test_have_nothing_to_compare():
+    rows = [{"test_id": f"r{i}", "target": "f", "group": "ref", "positive": True} for i in range(3)]
+    rows += [{"test_id": f"g{i}", "target": "f", "group": "grp", "positive": i == 0} for i in range(2)]
+    apps = Applications.from_records(rows)
+    layout = Layout.of(apps)
+    c = compare(apps, layout, layout.group_code("ref"), layout.group_code("grp"))
+    assert (c.design, c.tests, c.tests_left_out) == ("multi_application", 0, 5)
+    assert (c.reference_applications, c.group_applications) == (0, 0)
+    assert (c.reference_rate, c.group_rate, c.rate_difference) == (None, None, None)
+    assert (c.rate_ratio, c.rate_ratio_ci95) == (None, (None, None))
+    assert c.regression is None and c.conditional_logit is None and c.sign_test_p is None
+    assert c.test_counts == Counts(0, 0, 0, 0)
