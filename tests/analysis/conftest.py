@@ -36,3 +36,19 @@ def krw() -> Applications:
 def inter1() -> Applications:
     """R package callback, data set inter1: eight groups at 310 offers."""
     return Applications.from_records(load_validation("callback-inter1.csv"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sequential_caches():
+    """Empty analysis.sequential's lru_caches before each test, so each test computes what it checks.
+
+    mutmut runs the clean suite in its own process and then forks one child per mutant: a cache
+    filled by the clean run (calibrate, discordant_for_power, maximum_for_power) would hand the
+    mutant the original code's answers, and the searches behind them would never run. Sharing
+    the cache between tests would also hide which tests reach those searches from its coverage pass.
+    """
+    from analysis import sequential
+
+    for cached in (sequential.calibrate, sequential.discordant_for_power, sequential.maximum_for_power,
+                   sequential._tail_counts):
+        cached.cache_clear()
