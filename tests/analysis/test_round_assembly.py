@@ -250,3 +250,68 @@ def test_a_skipped_conditional_logit_is_said_in_the_notes(monkeypatch):
     assert result.comparisons[0].conditional_logit is None
     assert result.notes[0] == ("conditional logit for x skipped: 4 informative tests (over 2); "
                                "pass conditional_logit=True to fit it (slow)")
+
+
+# ---------------------------------------------------------------- method krw
+
+KRW_ROUND = {
+    "allref": [(1, 0)] * 150,  # every job gap 1: SE 0, no z-test, the exact p stands in
+    "mixed": [(1, 0)] * 55 + [(0, 1)] * 45 + [(0, 0)] * 50,
+    "null1": [(1, 0)] * 40 + [(0, 1)] * 40 + [(1, 1)] * 70,
+    "null2": [(1, 0)] * 30 + [(0, 1)] * 45 + [(0, 0)] * 75,
+}
+
+
+@pytest.fixture(scope="module")
+def krw_result():
+    rows = []
+    for target, tests in KRW_ROUND.items():
+        for i, (r, o) in enumerate(tests):
+            rows += [{"test_id": f"{target}-{i}", "target": target, "group": "ref", "positive": bool(r)},
+                     {"test_id": f"{target}-{i}", "target": target, "group": "x", "positive": bool(o)}]
+    return analyse_round(Applications.from_records(rows), "ref", target_method="krw")
+
+
+def test_krw_p_values_are_the_z_test_with_the_exact_test_where_it_is_undefined(krw_result):
+    from scipy.stats import norm
+
+    by = {t.target: t for t in krw_result.targets}
+    expected_p = {}
+    for name, tests in KRW_ROUND.items():
+        gaps = np.array([r - o for r, o in tests], float)
+        se = gaps.std(ddof=1) / np.sqrt(len(gaps))
+        expected_p[name] = float(norm.sf(gaps.mean() / se)) if se > 0 else 0.5 ** 150
+    assert by["allref"].p_source == "exact" and by["allref"].krw.p_source == "exact"
+    assert all(by[n].p_source == "z" for n in ("mixed", "null1", "null2"))
+    assert [t.p_value for t in krw_result.targets] == pytest.approx([expected_p[t.target] for t in krw_result.targets])
+    q = multipletests([expected_p[t.target] for t in krw_result.targets], method="fdr_bh")[1]
+    assert [t.krw.q_value for t in krw_result.targets] == pytest.approx(list(q))
+    assert all(t.exact.q_value is None and t.exact.flagged is False for t in krw_result.targets)
+    assert [t.krw.flagged for t in krw_result.targets] == [t.flagged for t in krw_result.targets]
+    assert by["allref"].flagged and by["allref"].evidence_facts["method"] == "krw"
+    # the z-test's smallest attainable p is 0, the exact fall-back's 2^-150
+    assert by["mixed"].min_p_value == 0.0 and by["allref"].min_p_value == pytest.approx(0.5 ** 150)
+
+
+def test_krw_further_tests_grow_the_z_statistic_with_the_square_root_of_the_jobs(krw_result):
+    from scipy.stats import norm
+
+    t = next(t for t in krw_result.targets if t.target == "mixed")
+    gaps = np.array([r - o for r, o in KRW_ROUND["mixed"]], float)
+    z = gaps.mean() / (gaps.std(ddof=1) / np.sqrt(150))  # 0.0667 / 0.0667 = 1.00, p = 0.16
+    assert t.krw.z == pytest.approx(z)
+    assert not t.flagged and t.evidence_level == "weak"  # favoured, min p 0, p > 0.05
+    # z reaches z* = isf(threshold) after J (z*/z)^2 jobs: J (z*/z)^2 - J more
+    need = int(np.ceil(150 * (norm.isf(t.flag_threshold) / z) ** 2)) - 150
+    assert t.further_tests_needed == need and need > 1
+
+
+def test_krw_notes_say_how_many_comparisons_fell_back_to_the_exact_test(krw_result):
+    assert krw_result.notes == (
+        "KRW z-test undefined (standard error 0 or a single test) for 1 target comparison(s): "
+        "their exact one-sided p-value is used instead",)
+    assert krw_result.target_method == "krw"
+
+
+def test_exact_method_has_no_fall_back_note(result):
+    assert result.notes == ()
