@@ -315,3 +315,50 @@ def test_krw_notes_say_how_many_comparisons_fell_back_to_the_exact_test(krw_resu
 
 def test_exact_method_has_no_fall_back_note(result):
     assert result.notes == ()
+
+
+# ---------------------------------------------------------------- notes on the q-method
+
+def _storey_round() -> Applications:
+    """50 paired targets with p-values chosen by their counts (p = P(Bin(d, 1/2) >= b))."""
+    kinds = ([[(1, 0)] * 7] * 10  # p = 2^-7 = 0.0078
+             + [[(1, 0)] * 5] * 10  # 2^-5 = 0.031
+             + [[(1, 0)] * 4] * 10  # 2^-4 = 0.0625
+             + [[(1, 0)] * 2 + [(0, 1)]] * 10  # P(Bin(3) >= 2) = 0.5
+             + [[(1, 0)] * 2 + [(0, 1)] * 2] * 5  # 11/16 = 0.6875
+             + [[(1, 0), (0, 1)]] * 5)  # 3/4
+    rows = []
+    for t, tests in enumerate(kinds):
+        for i, (r, o) in enumerate(tests):
+            rows += [{"test_id": f"{t}-{i}", "target": f"t{t:02d}", "group": "ref", "positive": bool(r)},
+                     {"test_id": f"{t}-{i}", "target": f"t{t:02d}", "group": "x", "positive": bool(o)}]
+    return Applications.from_records(rows)
+
+
+def test_q_method_notes_worked_by_hand():
+    # BH at 0.05 over 50: rank 10 bound 0.01 >= 2^-7, rank 20 bound 0.02 < 2^-5: 10 flagged.
+    # Storey pi0 = (1 + #{p > lam}) / (50 (1 - lam)): lam 0.5 (11/25 = 0.44), 0.6 (11/20), 0.7 (6/15)
+    # all let rank 20 through (bound 0.05 * 20 / (50 pi0) >= 0.031; 2^-4 fails the p <= 0.05 guard): 20.
+    # Counting p = lam as above at lam 0.5: pi0 = 21/25, rank-20 bound 0.024 < 0.031: 10 flagged.
+    apps = _storey_round()
+    bh = analyse_round(apps, "ref")
+    assert bh.flagged_targets == 10
+    assert bh.notes == ("with q-method storey 20 comparison(s) would be flagged (here 10)",
+                        "Storey q-values with lambda 0.5, 0.6, 0.7 and either tie rule flag 10 to 20 comparison(s)")
+    storey = analyse_round(apps, "ref", q_method="storey")
+    assert storey.flagged_targets == 20 and storey.pi0 == pytest.approx(0.44)
+    assert storey.notes[0] == "with q-method bh 10 comparison(s) would be flagged (here 20)"
+
+
+def test_one_storey_count_is_written_once():
+    # ten targets at p = 2^-7 and forty at p = 1 (one test, the other group's): pi0 = min(1, 41 / 25) = 1
+    # at every lambda and tie rule, so Storey is BH and every run flags the same ten.
+    rows = []
+    for t in range(50):
+        tests = [(1, 0)] * 7 if t < 10 else [(0, 1)]
+        for i, (r, o) in enumerate(tests):
+            rows += [{"test_id": f"{t}-{i}", "target": f"t{t:02d}", "group": "ref", "positive": bool(r)},
+                     {"test_id": f"{t}-{i}", "target": f"t{t:02d}", "group": "x", "positive": bool(o)}]
+    result = analyse_round(Applications.from_records(rows), "ref")
+    assert result.notes == ("with q-method storey 10 comparison(s) would be flagged (here 10)",
+                            "Storey q-values with lambda 0.5, 0.6, 0.7 and either tie rule flag 10 comparison(s)")
