@@ -362,3 +362,37 @@ def test_one_storey_count_is_written_once():
     result = analyse_round(Applications.from_records(rows), "ref")
     assert result.notes == ("with q-method storey 10 comparison(s) would be flagged (here 10)",
                             "Storey q-values with lambda 0.5, 0.6, 0.7 and either tie rule flag 10 comparison(s)")
+
+
+def test_krw_favoured_means_a_positive_gap(krw_result):
+    # null1: 40 against 40, gap exactly 0, not favoured; null2 favours the other group
+    levels = {t.target: t.evidence_level for t in krw_result.targets}
+    assert levels == {"allref": "flagged", "mixed": "weak", "null1": "no_indication", "null2": "no_indication"}
+    assert [t.further_tests_needed is None for t in krw_result.targets] == [True, False, True, True]
+
+
+def test_a_round_where_no_group_meets_the_reference_has_no_targets():
+    rows = [{"test_id": "1", "target": "t", "group": "ref", "positive": True},
+            {"test_id": "2", "target": "u", "group": "x", "positive": False},
+            {"test_id": "2", "target": "u", "group": "y", "positive": True}]
+    result = analyse_round(Applications.from_records(rows), "ref")
+    assert result.targets == () and result.mixtures == () and result.flagged_targets == 0
+    assert [(c.group, c.tests) for c in result.comparisons] == [("x", 0), ("y", 0)]
+    # Tarone over no comparison: K = 1, nothing tested
+    assert result.familywise == {"method": "tarone", "level": 0.05, "threshold": 0.05, "tested": 0, "flagged": 0}
+    assert result.between_target_sd is None and result.notes == ()
+
+
+def test_a_group_that_never_meets_the_reference_gets_no_targets_but_the_others_keep_theirs():
+    apps = _apps()
+    rows = [{"test_id": f"{k}", "target": "elsewhere", "group": "c", "positive": True} for k in ("z1", "z2")]
+    extra = Applications.from_records(rows)
+    both = Applications(test_id=np.concatenate([apps.test_id, extra.test_id]),
+                        target=np.concatenate([apps.target, extra.target]),
+                        group=np.concatenate([apps.group, extra.group]),
+                        positive=np.concatenate([apps.positive, extra.positive]))
+    result = analyse_round(both, "ref")
+    assert [c.group for c in result.comparisons] == ["a", "b", "c"]
+    assert [t.group for t in result.targets] == ["a"] * 5 + ["b"] * 5
+    assert [m.group for m in result.mixtures] == ["a", "b"]
+    assert [t.flagged for t in result.targets] == [True] + [False] * 4 + [True] + [False] * 4
