@@ -214,3 +214,25 @@ def test_critical_values_for_many_discordant_tests(alpha, threshold):
         up = b[binom.sf(b - 1, mi, 0.5) <= threshold]
         assert lower[mi - 1] == (low.max() if len(low) else -1), mi
         assert upper[mi - 1] == (up.min() if len(up) else mi + 1), mi
+
+
+def test_critical_values_at_exact_ties():
+    # alpha and threshold equal to a binomial tail: "p <= alpha" rejects at the tie itself.
+    # Lower: 2 P(B <= b) = alpha exactly, for every b with alpha < 1; upper: P(B >= b) = threshold.
+    for mi in (1, 2, 5, 6, 9, 16, 25):
+        m = np.array([mi])
+        b = np.arange(mi + 1)
+        cdf, sf = binom.cdf(b, mi, 0.5), binom.sf(b - 1, mi, 0.5)
+        for k in b[2 * cdf < 1]:
+            low = b[2 * cdf <= 2 * cdf[k]]
+            assert planning._critical_lower(m, 2 * cdf[k])[0] == low.max() == k, (mi, k)
+        for k in b[(sf < 1) & (sf > 0)]:
+            assert planning._critical_upper(m, sf[k])[0] == b[sf <= sf[k]].min() == k, (mi, k)
+
+
+def test_critical_upper_where_scipy_isf_overshoots_a_deep_tie():
+    # P(Bin(m, 1/2) >= m) = 2^-m and P(>= m - 1) = (m + 1) 2^-m: at threshold 2^-m the smallest b is m.
+    # For m = 54..61 binom.isf(2^-m) rounds one too high; the guard steps back (without it: m + 1, "none").
+    for mi in range(54, 62):
+        assert planning._critical_upper(np.array([mi]), 2.0 ** -mi)[0] == mi, mi
+        assert planning._critical_lower(np.array([mi]), 2.0 ** -(mi - 1))[0] == 0, mi  # 2 P(B <= 0) = alpha
