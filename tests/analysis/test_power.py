@@ -236,3 +236,20 @@ def test_critical_upper_where_scipy_isf_overshoots_a_deep_tie():
     for mi in range(54, 62):
         assert planning._critical_upper(np.array([mi]), 2.0 ** -mi)[0] == mi, mi
         assert planning._critical_lower(np.array([mi]), 2.0 ** -(mi - 1))[0] == 0, mi  # 2 P(B <= 0) = alpha
+
+
+def test_tests_needed_is_the_first_n_of_its_documented_scan():
+    # The scan, written out: below 2000 every n (so the answer is the smallest n reaching the power
+    # at all), from 2000 on the grid 2000, 2000 + 10, ... (n += n // 200). Exact power per n from
+    # mcnemar_power_exact, itself checked against enumeration above.
+    small = planning.tests_needed(0.1, 0.3)
+    assert small.exact == next(n for n in range(1, 2000) if mcnemar_power_exact(n, 0.1, 0.3) >= 0.8)
+    grid = [2000]
+    while grid[-1] < 4000:
+        grid.append(grid[-1] + grid[-1] // 200)
+    large = planning.tests_needed(0.03, 0.3)
+    assert large.exact in grid and mcnemar_power_exact(1999, 0.03, 0.3) < 0.8
+    before = grid[grid.index(large.exact) - 1]  # the grid point visited before the answer misses
+    assert mcnemar_power_exact(large.exact, 0.03, 0.3) >= 0.8 > mcnemar_power_exact(before, 0.03, 0.3)
+    # the answer as the last n allowed (max_tests) is still found
+    assert planning.tests_needed(0.03, 0.3, max_tests=large.exact).exact == large.exact
