@@ -95,7 +95,7 @@ def test_a_two_dimensional_column_is_refused_even_with_the_right_length():
 
 
 def test_from_records_with_no_rows_is_refused():
-    with pytest.raises(ValueError, match="no applications"):
+    with pytest.raises(ValueError, match="^no applications$"):
         Applications.from_records([])
 
 
@@ -160,7 +160,7 @@ def test_restrict_equals_a_fresh_layout_of_the_subset(seed, every):
 
 
 def test_layout_of_no_applications_is_refused():
-    with pytest.raises(ValueError, match="no applications"):
+    with pytest.raises(ValueError, match="^no applications$"):
         Layout.of(Applications(test_id=[], target=[], group=[], positive=[]))
 
 

@@ -283,3 +283,17 @@ def test_heterogeneity_needs_two_values_two_tests_and_a_full_rank_design():
     values = np.array(["Luik", "Gent"] * 4)
     assert gap_heterogeneity(y, ref, test, values) == (None, 1, None)
 
+
+
+def test_heterogeneity_with_exactly_two_tests_is_reported():
+    # two tests, each with a reference and another applicant of either value: full rank, G = 2
+    y = np.array([1, 0, 0, 1, 1, 1, 0, 0], float)
+    is_ref = np.array([1, 1, 0, 0, 1, 1, 0, 0], float)
+    values = np.array(["Gent", "Luik"] * 4)
+    test = np.repeat([0, 1], 4)
+    stat, df, p = gap_heterogeneity(y, is_ref, test, values)
+    luik = (values == "Luik").astype(float)
+    params, cov = _sm_cluster(y, np.column_stack([np.ones(8), luik, is_ref, luik * is_ref]), test)
+    assert df == 1
+    assert stat == pytest.approx(params[3] ** 2 / cov[3, 3], rel=1e-8)
+    assert p == pytest.approx(chi2.sf(stat, 1), rel=1e-8)
