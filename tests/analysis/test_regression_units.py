@@ -297,3 +297,20 @@ def test_heterogeneity_with_exactly_two_tests_is_reported():
     assert df == 1
     assert stat == pytest.approx(params[3] ** 2 / cov[3, 3], rel=1e-8)
     assert p == pytest.approx(chi2.sf(stat, 1), rel=1e-8)
+
+
+def test_a_design_term_varying_within_a_single_test_stays_in_the_model():
+    # the template is B for two of the four applications of one informative test only (within-test
+    # sum of squares 2 x 2 / 4 = 1): still a column of the fit, as statsmodels fits it
+    y, is_ref, test, _ = _two_plus_two(7, 250)
+    template = np.full(len(y), "A")
+    template[test == 3] = ["A", "B", "B", "A"]
+    total = np.bincount(test, weights=y)
+    keep = ((total > 0) & (total < 4))[test]
+    x = np.column_stack([is_ref, template == "B"]).astype(float)[keep]
+    fit = SmConditionalLogit(y[keep], x, groups=test[keep]).fit(disp=False)
+    got = conditional_logit(y, is_ref, test, {"template": template})
+    assert got.log_odds_ratio == pytest.approx(float(fit.params[0]), rel=1e-6)
+    assert got.se == pytest.approx(float(fit.bse[0]), rel=1e-6)
+    # and it matters: without the term the estimate is 0.7 % lower
+    assert abs(conditional_logit(y, is_ref, test, {}).log_odds_ratio - got.log_odds_ratio) > 1e-3
