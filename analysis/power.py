@@ -152,7 +152,14 @@ def _critical_upper(m: np.ndarray, threshold: float) -> np.ndarray:
     """Smallest b with one-sided P(Bin(m, 1/2) >= b) <= threshold (m + 1 when no b reaches it)."""
     m = np.asarray(m, dtype=np.int64)
     b = binom.isf(threshold, m, 0.5).astype(np.int64) + 1  # isf: smallest x with sf(x) <= threshold
-    b = np.where(binom.sf(b - 2, m, 0.5) <= threshold, b - 1, b)  # guard against rounding in isf
+    # Guard against rounding in isf: at a threshold equal to a tail probability deep in the tail
+    # (below about 1e-16) it overshoots, by one at m = 54 and by more further out. Step back while
+    # the b below reaches the threshold too (once, typically finding nothing), then forward if short.
+    while True:
+        back = (b > 0) & (binom.sf(b - 2, m, 0.5) <= threshold)
+        if not back.any():
+            break
+        b = np.where(back, b - 1, b)
     b = np.where(binom.sf(b - 1, m, 0.5) <= threshold, b, b + 1)
     return np.minimum(b, m + 1)
 
