@@ -300,3 +300,13 @@ def test_tests_per_target_stops_at_2000_tests_by_default():
     d = 7.5 / 2000.5
     assert planning.tests_per_target(1.0, d, 10) is None
     assert planning.tests_per_target(1.0, d, 10, max_tests=2001) == 2001
+
+
+@pytest.mark.parametrize("mi", [60, 75, 129])
+def test_critical_upper_at_every_tie_however_deep(mi):
+    # thresholds equal to each tail P(B >= k) of Bin(mi, 1/2), down to 2^-129: scipy's isf overshoots
+    # the deepest of them by two and more (m = 60, k = 59 gave 60), the answer is still k.
+    b = np.arange(mi + 1)
+    sf = binom.sf(b - 1, mi, 0.5)
+    for k in b[(sf > 0) & (sf < 1)]:
+        assert planning._critical_upper(np.array([mi]), sf[k])[0] == b[sf <= sf[k]].min() == k, k
