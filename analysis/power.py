@@ -98,6 +98,10 @@ def tests_needed(gap: float, discordance: float, alpha: float = 0.05, power: flo
     """
     start = connor_tests(gap, discordance, alpha, power)
     n = max(1, int(start * 0.7))
+    if n > 1 and mcnemar_power_exact(n, gap, discordance, alpha) >= power:
+        # Connor's n overshoots where few tests favour the other group (by 40 % and more when
+        # none does): scan from the first n whose discordant tests can reach the power at all.
+        n = _first_reachable(discordance, alpha, power, n)
     while n < 2000 and n <= max_tests:  # every n: a block of candidates at once
         block = np.arange(n, min(n + 64, 2000, max_tests + 1))
         hit = np.flatnonzero(_exact_power_many(block, gap, discordance, alpha) >= power)
@@ -109,6 +113,19 @@ def tests_needed(gap: float, discordance: float, alpha: float = 0.05, power: flo
             return TestsNeeded(gap, discordance, alpha, power, n, start)
         n += max(1, n // 200)
     return TestsNeeded(gap, discordance, alpha, power, None, start)
+
+
+def _first_reachable(discordance: float, alpha: float, power: float, below: int) -> int:
+    """Smallest n < `below` with P(M >= m_min) >= power, else `below`; no smaller n has that exact power.
+
+    The exact test rejects only with at least m_min discordant tests (m_min: the first m whose
+    rejection region is not empty), so its power at n is at most P(Bin(n, discordance) >= m_min),
+    which grows with n.
+    """
+    m_min = int(np.argmax(_critical_lower(np.arange(1100), alpha) >= 0))
+    n = np.arange(1, below)
+    reachable = np.flatnonzero(binom.sf(m_min - 1, n, discordance) >= power)
+    return int(n[reachable[0]]) if len(reachable) else below
 
 
 def _exact_power_many(ns: np.ndarray, gap: float, discordance: float, alpha: float) -> np.ndarray:
@@ -135,7 +152,14 @@ def _critical_upper(m: np.ndarray, threshold: float) -> np.ndarray:
     """Smallest b with one-sided P(Bin(m, 1/2) >= b) <= threshold (m + 1 when no b reaches it)."""
     m = np.asarray(m, dtype=np.int64)
     b = binom.isf(threshold, m, 0.5).astype(np.int64) + 1  # isf: smallest x with sf(x) <= threshold
-    b = np.where(binom.sf(b - 2, m, 0.5) <= threshold, b - 1, b)  # guard against rounding in isf
+    # Guard against rounding in isf: at a threshold equal to a tail probability deep in the tail
+    # (below about 1e-16) it overshoots, by one at m = 54 and by more further out. Step back while
+    # the b below reaches the threshold too (once, typically finding nothing), then forward if short.
+    while True:
+        back = (b > 0) & (binom.sf(b - 2, m, 0.5) <= threshold)
+        if not back.any():
+            break
+        b = np.where(back, b - 1, b)
     b = np.where(binom.sf(b - 1, m, 0.5) <= threshold, b, b + 1)
     return np.minimum(b, m + 1)
 

@@ -214,3 +214,99 @@ def test_critical_values_for_many_discordant_tests(alpha, threshold):
         up = b[binom.sf(b - 1, mi, 0.5) <= threshold]
         assert lower[mi - 1] == (low.max() if len(low) else -1), mi
         assert upper[mi - 1] == (up.min() if len(up) else mi + 1), mi
+
+
+def test_critical_values_at_exact_ties():
+    # alpha and threshold equal to a binomial tail: "p <= alpha" rejects at the tie itself.
+    # Lower: 2 P(B <= b) = alpha exactly, for every b with alpha < 1; upper: P(B >= b) = threshold.
+    for mi in (1, 2, 5, 6, 9, 16, 25):
+        m = np.array([mi])
+        b = np.arange(mi + 1)
+        cdf, sf = binom.cdf(b, mi, 0.5), binom.sf(b - 1, mi, 0.5)
+        for k in b[2 * cdf < 1]:
+            low = b[2 * cdf <= 2 * cdf[k]]
+            assert planning._critical_lower(m, 2 * cdf[k])[0] == low.max() == k, (mi, k)
+        for k in b[(sf < 1) & (sf > 0)]:
+            assert planning._critical_upper(m, sf[k])[0] == b[sf <= sf[k]].min() == k, (mi, k)
+
+
+def test_critical_upper_where_scipy_isf_overshoots_a_deep_tie():
+    # P(Bin(m, 1/2) >= m) = 2^-m and P(>= m - 1) = (m + 1) 2^-m: at threshold 2^-m the smallest b is m.
+    # For m = 54..61 binom.isf(2^-m) rounds one too high; the guard steps back (without it: m + 1, "none").
+    for mi in range(54, 62):
+        assert planning._critical_upper(np.array([mi]), 2.0 ** -mi)[0] == mi, mi
+        assert planning._critical_lower(np.array([mi]), 2.0 ** -(mi - 1))[0] == 0, mi  # 2 P(B <= 0) = alpha
+
+
+def test_tests_needed_is_the_first_n_of_its_documented_scan():
+    # The scan, written out: below 2000 every n (so the answer is the smallest n reaching the power
+    # at all), from 2000 on the grid 2000, 2000 + 10, ... (n += n // 200). Exact power per n from
+    # mcnemar_power_exact, itself checked against enumeration above.
+    small = planning.tests_needed(0.1, 0.3)
+    assert small.exact == next(n for n in range(1, 2000) if mcnemar_power_exact(n, 0.1, 0.3) >= 0.8)
+    grid = [2000]
+    while grid[-1] < 4000:
+        grid.append(grid[-1] + grid[-1] // 200)
+    large = planning.tests_needed(0.03, 0.3)
+    assert large.exact in grid and mcnemar_power_exact(1999, 0.03, 0.3) < 0.8
+    before = grid[grid.index(large.exact) - 1]  # the grid point visited before the answer misses
+    assert mcnemar_power_exact(large.exact, 0.03, 0.3) >= 0.8 > mcnemar_power_exact(before, 0.03, 0.3)
+    # at most max_tests below 2000 as well: the answer less one allowed gives none
+    assert planning.tests_needed(0.1, 0.3, max_tests=small.exact - 1).exact is None
+
+
+@pytest.mark.parametrize(("d", "alpha", "power", "m_min"), [
+    (0.1, 0.01, 0.99, 8),  # 2 x 2^-8 = 0.0078 <= 0.01 < 2 x 2^-7
+    (0.05, 1e-6, 0.99, 21),  # 2 x 2^-21 = 9.5e-7
+    (0.3, 0.001, 0.99, 11),  # 2 x 2^-11 = 0.00098
+    (0.001, 1e-6, 0.95, 21),  # past 2000 tests
+])
+def test_tests_needed_when_no_test_favours_the_other_group(d, alpha, power, m_min):
+    # gap = discordance: every discordant test favours the reference, so the exact test rejects
+    # exactly when M >= m_min (all M of them one way, 2 x 2^-M <= alpha): power P(Bin(n, d) >= m_min),
+    # which grows with n. Connor's n overshoots here (0.7 of it was already past the answer: 160 for 156).
+    assert 2 * 0.5**m_min <= alpha < 2 * 0.5 ** (m_min - 1)
+    n = np.arange(1, 40_000)
+    expected = int(n[np.argmax(binom.sf(m_min - 1, n, d) >= power)])
+    plan = planning.tests_needed(d, d, alpha, power)
+    assert plan.exact == expected
+    assert (plan.gap, plan.discordance, plan.alpha, plan.power) == (d, d, alpha, power)
+
+
+def test_tests_needed_at_a_power_reached_exactly():
+    # gap = discordance = 1/2: rejection needs 6 discordant tests (2 x 2^-6 <= 0.05 < 2 x 2^-5),
+    # so the power of 6 tests is P(M = 6) = 2^-6 exactly, of 5 tests 0; "reaches" includes equality.
+    assert planning.tests_needed(0.5, 0.5, power=2.0**-6).exact == 6
+
+
+def test_tests_needed_past_two_thousand_at_another_alpha():
+    # alpha 1%: Connor's n is 3864, 0.7 of it 2704, past 2000: the scan starts there and steps n // 200.
+    start = connor_tests(0.03, 0.3, alpha=0.01)
+    grid = [int(start * 0.7)]
+    while grid[-1] < 6000:
+        grid.append(grid[-1] + grid[-1] // 200)
+    plan = planning.tests_needed(0.03, 0.3, alpha=0.01)
+    assert (plan.gap, plan.discordance, plan.alpha, plan.power, plan.connor) == (0.03, 0.3, 0.01, 0.8, start)
+    assert plan.exact in grid
+    before = grid[grid.index(plan.exact) - 1]
+    assert mcnemar_power_exact(plan.exact, 0.03, 0.3, 0.01) >= 0.8 > mcnemar_power_exact(before, 0.03, 0.3, 0.01)
+    # the answer as the last n allowed (max_tests) is still found
+    assert planning.tests_needed(0.03, 0.3, alpha=0.01, max_tests=plan.exact).exact == plan.exact
+
+
+def test_tests_per_target_stops_at_2000_tests_by_default():
+    # all discordant tests favour the reference, 10 targets at 5%: 8 are needed (2^-8 <= 0.005 < 2^-7).
+    # Discordance 7.5 / 2000.5: 2000 tests give round(7.498) = 7 discordant, 2001 give round(7.502) = 8.
+    d = 7.5 / 2000.5
+    assert planning.tests_per_target(1.0, d, 10) is None
+    assert planning.tests_per_target(1.0, d, 10, max_tests=2001) == 2001
+
+
+@pytest.mark.parametrize("mi", [60, 75, 129])
+def test_critical_upper_at_every_tie_however_deep(mi):
+    # thresholds equal to each tail P(B >= k) of Bin(mi, 1/2), down to 2^-129: scipy's isf overshoots
+    # the deepest of them by two and more (m = 60, k = 59 gave 60), the answer is still k.
+    b = np.arange(mi + 1)
+    sf = binom.sf(b - 1, mi, 0.5)
+    for k in b[(sf > 0) & (sf < 1)]:
+        assert planning._critical_upper(np.array([mi]), sf[k])[0] == b[sf <= sf[k]].min() == k, k

@@ -1,0 +1,398 @@
+"""analyse_round puts every figure in its place (analysis/round.py).
+
+A paired round small enough to work by hand: three groups (a, b and the reference "ref"), every test
+one application of each, five targets. Each target result is checked against the sign test worked
+with scipy.stats.binom, Benjamini-Hochberg by statsmodels, and the thresholds worked in the comments.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from scipy.stats import binom
+from statsmodels.stats.multitest import multipletests
+
+from analysis import Applications, analyse_round
+from analysis import round as round_module
+from analysis.data import Layout
+
+# per target: tests as (ref positive, a positive, b positive)
+ROUND = {
+    "t1": [(1, 0, 0)] * 8,
+    "t2": [(1, 0, 1), (0, 1, 0), (1, 1, 0), (0, 0, 0), (0, 1, 1)],
+    "t3": [(0, 0, 0)] * 3 + [(1, 1, 1)],
+    "t4": [(1, 0, 0)] * 3,
+    "t5": [(1, 0, 1)] * 6 + [(0, 1, 1)],
+}
+FDR = 0.05
+
+
+def _apps(design=ROUND) -> Applications:
+    rows = []
+    for target, tests in design.items():
+        for i, positives in enumerate(tests):
+            for group, positive in zip(("ref", "a", "b"), positives, strict=True):
+                rows.append({"test_id": f"{target}-{i}", "target": target, "group": group, "positive": bool(positive)})
+    return Applications.from_records(rows)
+
+
+def _classes(target: str, column: int) -> tuple[int, int, int, int]:
+    """(reference alone, group alone, both, neither) for one target and group column (1 = a, 2 = b)."""
+    pairs = [(t[0], t[column]) for t in ROUND[target]]
+    return pairs.count((1, 0)), pairs.count((0, 1)), pairs.count((1, 1)), pairs.count((0, 0))
+
+
+def _sign_p(b: int, c: int) -> float:
+    return float(binom.sf(b - 1, b + c, 0.5))
+
+
+def _further_by_scan(tests: int, b: int, c: int, threshold: float) -> int:
+    """The documented rule, enumerated: x more tests split like these (rounded), first x >= 1 reaching threshold."""
+    d = b + c
+    for x in range(0, 10_001):
+        m = round(d * (tests + x) / tests)
+        k = round(m * b / d)
+        if binom.sf(k - 1, m, 0.5) <= threshold:
+            return max(x, 1)
+    raise AssertionError("no crossing")
+
+
+@pytest.fixture(scope="module")
+def result():
+    return analyse_round(_apps(), "ref", fdr=FDR, awareness_only=True)
+
+
+def test_round_level_counts_and_settings(result):
+    assert (result.reference_group, result.applications, result.tests, result.target_count) == ("ref", 81, 27, 5)
+    assert (result.fdr_level, result.target_method, result.q_method, result.pi0) == (FDR, "exact", "bh", 1.0)
+    assert result.awareness_only is True
+    assert [g.group for g in result.groups] == ["a", "b", "ref"]
+    assert [c.group for c in result.comparisons] == ["a", "b"]
+    assert [(m.group, m.targets) for m in result.mixtures] == [("a", 5), ("b", 5)]
+    # two comparisons: no single between-target SD for the round, one per comparison
+    assert result.between_target_sd is None
+    assert [t.group for t in result.targets] == ["a"] * 5 + ["b"] * 5
+    assert [t.target for t in result.targets] == ["t1", "t2", "t3", "t4", "t5"] * 2
+    json.dumps(result.to_dict(), allow_nan=False)
+
+
+def test_every_target_has_its_own_counts_p_values_and_expected_positives(result):
+    for t in result.targets:
+        column = 1 if t.group == "a" else 2
+        b, c, both, neither = _classes(t.target, column)
+        assert (t.tests, t.reference_favoured, t.group_favoured, t.equal_positive, t.no_positive) == (
+            len(ROUND[t.target]), b, c, both, neither), (t.target, t.group)
+        assert t.informative_tests == t.exact.informative_tests == b + c
+        assert t.method == "exact" and t.p_source == "exact" and t.krw.p_source == "exact"
+        assert t.p_value == pytest.approx(_sign_p(b, c)) and t.exact.p_value == pytest.approx(t.p_value)
+        if b + c:
+            mid = binom.sf(b, b + c, 0.5) + 0.5 * binom.pmf(b, b + c, 0.5)
+            assert t.mid_p_value == pytest.approx(mid) and t.exact.mid_p_value == pytest.approx(mid)
+            assert t.min_p_value == pytest.approx(0.5 ** (b + c))
+            assert t.exact.min_p_value == pytest.approx(t.min_p_value)
+        else:
+            assert t.min_p_value is None and t.exact.min_p_value is None
+        assert (t.exact.reference_positives, t.exact.group_positives) == (b + both, c + both)
+        # given one positive in a pair, either is equally likely: expected b + c halves, plus both
+        assert t.exact.expected_reference_positives == pytest.approx((b + c) / 2 + both)
+
+
+def test_q_values_are_benjamini_hochberg_over_all_ten_comparisons(result):
+    p = [_sign_p(*_classes(t.target, 1 if t.group == "a" else 2)[:2]) for t in result.targets]
+    q = multipletests(p, alpha=FDR, method="fdr_bh")[1]
+    assert [t.q_value for t in result.targets] == pytest.approx(list(q))
+    assert [t.exact.q_value for t in result.targets] == pytest.approx(list(q))
+    assert all(t.krw.q_value is None for t in result.targets)  # the KRW q-value belongs to method krw
+
+
+def test_flags_thresholds_and_levels_worked_by_hand(result):
+    # p: a (2^-8, 7/8, 1, 1/8, 1/16) and b (2^-8, 3/4, 1, 1/8, 1): BH q of the two 2^-8 = 10/2 2^-8
+    # = 0.0195 <= 0.05; the next, 1/16, has q = 10/3 1/16 = 0.21. Two flagged (t1 for a and b).
+    # Alone-threshold (R + 1) 0.05 / 10: flagged ones R = 1 other, 0.01; the rest R = 2, 0.015.
+    flagged = [(t.target, t.group) for t in result.targets if t.flagged]
+    assert flagged == [("t1", "a"), ("t1", "b")]
+    assert result.flagged_targets == 2
+    assert all(t.exact.flagged == t.flagged and t.krw.flagged is False for t in result.targets)
+    assert [t.flag_threshold for t in result.targets] == pytest.approx([0.01, 0.015, 0.015, 0.015, 0.015] * 2)
+    levels = {(t.target, t.group): t.evidence_level for t in result.targets}
+    assert levels == {
+        ("t1", "a"): "flagged", ("t1", "b"): "flagged",
+        ("t2", "a"): "no_indication",  # reference positives 2 < expected 2.5
+        ("t2", "b"): "no_indication",  # 2 = expected 2: not favoured
+        ("t3", "a"): "no_informative_test", ("t3", "b"): "no_informative_test",
+        ("t4", "a"): "cannot_reach", ("t4", "b"): "cannot_reach",  # min p 1/8 > 0.015
+        ("t5", "a"): "weak",  # min p 2^-7 <= 0.015, p 1/16 > 0.05
+        ("t5", "b"): "no_indication",
+    }
+
+
+def test_familywise_tarone_worked_by_hand(result):
+    # finite min p: 2^-8, 2^-8, 2^-7, 1/8, 1/8, 1/4, 1/2 (b at t5: one test, the group's).
+    # K = 1: 3 at or below 0.05; K = 2: 3 at or below 0.025; K = 3: 3 at or below 0.0167 <= 3.
+    assert result.familywise == {"method": "tarone", "level": FDR, "threshold": pytest.approx(FDR / 3),
+                                 "tested": 3, "flagged": 2}
+    assert [t.familywise_flagged for t in result.targets] == [True] + [False] * 4 + [True] + [False] * 4
+    assert all(t.familywise_threshold == pytest.approx(FDR / 3) for t in result.targets)
+
+
+def test_further_tests_only_where_a_flag_is_within_reach(result):
+    further = {(t.target, t.group): t.further_tests_needed for t in result.targets}
+    # t4: 3 of 3 favour the reference; 2^-(3 + x) <= 0.015 first at x = 4 (2^-7 = 0.0078, 2^-6 = 0.0156)
+    assert further[("t4", "a")] == further[("t4", "b")] == 4
+    assert further[("t5", "a")] == _further_by_scan(7, 6, 1, 0.015)
+    for key in [("t1", "a"), ("t1", "b"), ("t2", "a"), ("t2", "b"), ("t3", "a"), ("t3", "b"), ("t5", "b")]:
+        assert further[key] is None, key
+    assert all(t.evidence_facts["further"] == t.further_tests_needed for t in result.targets)
+
+
+def test_krw_figures_of_each_target_are_its_per_test_gaps(result):
+    for t in result.targets:
+        column = 1 if t.group == "a" else 2
+        gaps = np.array([r[0] - r[column] for r in ROUND[t.target]], float)
+        assert t.krw.jobs == len(gaps)
+        assert t.gap == pytest.approx(gaps.mean()) and t.krw.gap == pytest.approx(gaps.mean())
+        se = gaps.std(ddof=1) / np.sqrt(len(gaps))
+        if se > 0:
+            assert t.se == pytest.approx(se) and t.krw.se == pytest.approx(se)
+            assert t.krw.z == pytest.approx(gaps.mean() / se)
+            assert t.krw.p_value is not None
+        else:  # every test the same gap: no z-test
+            assert t.krw.z is None and t.krw.p_value is None
+        assert t.shrunk_gap == t.krw.shrunk_gap
+
+
+def test_evidence_facts_and_sentence_carry_the_target_figures(result):
+    for t in result.targets:
+        f = t.evidence_facts
+        assert f == {
+            "reference": "ref", "group": t.group, "tests": t.tests, "informative_tests": t.informative_tests,
+            "reference_favoured": t.reference_favoured, "group_favoured": t.group_favoured, "p": t.p_value,
+            "q": t.q_value, "fdr": FDR, "comparisons": 10, "min_p": t.min_p_value, "flag_threshold": t.flag_threshold,
+            "further": t.further_tests_needed, "familywise_flagged": t.familywise_flagged,
+            "familywise_threshold": t.familywise_threshold, "method": "exact", "p_source": "exact", "paired": True,
+            "awareness_only": True,
+        }
+        if t.evidence_level != "no_informative_test":
+            assert f"In {t.reference_favoured} of its {t.tests} tests the ref group" in t.evidence
+    assert "10 target comparisons" in result.targets[0].evidence
+
+
+def test_posteriors_only_for_targets_with_an_informative_test(result):
+    for t in result.targets:
+        if t.informative_tests == 0:
+            assert t.posterior_probability is None and t.posterior_interval is None
+    for mixture in result.mixtures:
+        passed = mixture.calibration["passed"]
+        shown = [t for t in result.targets if t.group == mixture.group and t.informative_tests]
+        assert all((t.posterior_interval is not None) == passed for t in shown)
+        assert all((t.posterior_probability is not None) == passed for t in shown)
+
+
+def test_a_single_comparison_gives_the_round_its_between_target_sd():
+    apps = _apps()
+    two = apps.subset(apps.group != "b")
+    result = analyse_round(two, "ref")
+    assert len(result.comparisons) == 1
+    assert result.between_target_sd == result.comparisons[0].between_target_sd
+
+
+@pytest.mark.parametrize("fdr", [0.0, 1.0, -0.1, 1.5])
+def test_fdr_outside_zero_one_is_refused(fdr):
+    with pytest.raises(ValueError, match="^fdr must lie between 0 and 1$"):
+        analyse_round(_apps(), "ref", fdr=fdr)
+
+
+def test_unknown_target_method_is_refused_with_its_name():
+    with pytest.raises(ValueError, match=r"^unknown target_method 'bayes': use 'exact' or 'krw'$"):
+        analyse_round(_apps(), "ref", target_method="bayes")
+
+
+def _two_plus_one(informative: int, concordant: int = 3) -> Layout:
+    """Tests of two reference and one other application; `informative` of them with one positive."""
+    rows = []
+    for i in range(informative + concordant):
+        positive = i < informative
+        rows += [{"test_id": str(i), "target": "t", "group": "ref", "positive": positive},
+                 {"test_id": str(i), "target": "t", "group": "ref", "positive": False},
+                 {"test_id": str(i), "target": "t", "group": "x", "positive": False}]
+    return Layout.of(Applications.from_records(rows))
+
+
+def test_conditional_logit_is_fitted_up_to_2000_informative_tests_and_skipped_above():
+    at = _two_plus_one(2000)
+    assert round_module._clogit_choice(at, 0, 1, None) == (True, "")
+    over = _two_plus_one(2001)
+    run, note = round_module._clogit_choice(over, 0, 1, None)
+    assert run is False
+    assert note == ("conditional logit for x skipped: 2001 informative tests (over 2000); "
+                    "pass conditional_logit=True to fit it (slow)")
+    assert round_module._clogit_choice(over, 0, 1, True) == (True, "")
+    assert round_module._clogit_choice(at, 0, 1, False) == (False, "")
+
+
+def test_paired_rounds_always_get_the_closed_form_logit():
+    rows = []
+    for i in range(2001):
+        rows += [{"test_id": str(i), "target": "t", "group": "ref", "positive": True},
+                 {"test_id": str(i), "target": "t", "group": "x", "positive": False}]
+    layout = Layout.of(Applications.from_records(rows))
+    assert round_module._clogit_choice(layout, 0, 1, None) == (True, "")
+
+
+def test_a_skipped_conditional_logit_is_said_in_the_notes(monkeypatch):
+    monkeypatch.setattr(round_module, "CONDITIONAL_LOGIT_AUTO_MAX", 2)
+    rows = []
+    for i, (r1, r2, o) in enumerate([(1, 0, 0), (0, 1, 0), (1, 1, 0), (0, 0, 1), (0, 0, 0)]):
+        for group, positive in (("ref", r1), ("ref", r2), ("x", o)):
+            rows.append({"test_id": str(i), "target": f"t{i % 2}", "group": group, "positive": bool(positive)})
+    result = analyse_round(Applications.from_records(rows), "ref")
+    assert result.comparisons[0].conditional_logit is None
+    assert result.notes[0] == ("conditional logit for x skipped: 4 informative tests (over 2); "
+                               "pass conditional_logit=True to fit it (slow)")
+
+
+# ---------------------------------------------------------------- method krw
+
+KRW_ROUND = {
+    "allref": [(1, 0)] * 150,  # every job gap 1: SE 0, no z-test, the exact p stands in
+    "mixed": [(1, 0)] * 55 + [(0, 1)] * 45 + [(0, 0)] * 50,
+    "null1": [(1, 0)] * 40 + [(0, 1)] * 40 + [(1, 1)] * 70,
+    "null2": [(1, 0)] * 30 + [(0, 1)] * 45 + [(0, 0)] * 75,
+}
+
+
+@pytest.fixture(scope="module")
+def krw_result():
+    rows = []
+    for target, tests in KRW_ROUND.items():
+        for i, (r, o) in enumerate(tests):
+            rows += [{"test_id": f"{target}-{i}", "target": target, "group": "ref", "positive": bool(r)},
+                     {"test_id": f"{target}-{i}", "target": target, "group": "x", "positive": bool(o)}]
+    return analyse_round(Applications.from_records(rows), "ref", target_method="krw")
+
+
+def test_krw_p_values_are_the_z_test_with_the_exact_test_where_it_is_undefined(krw_result):
+    from scipy.stats import norm
+
+    by = {t.target: t for t in krw_result.targets}
+    expected_p = {}
+    for name, tests in KRW_ROUND.items():
+        gaps = np.array([r - o for r, o in tests], float)
+        se = gaps.std(ddof=1) / np.sqrt(len(gaps))
+        expected_p[name] = float(norm.sf(gaps.mean() / se)) if se > 0 else 0.5 ** 150
+    assert by["allref"].p_source == "exact" and by["allref"].krw.p_source == "exact"
+    assert all(by[n].p_source == "z" for n in ("mixed", "null1", "null2"))
+    assert [t.p_value for t in krw_result.targets] == pytest.approx([expected_p[t.target] for t in krw_result.targets])
+    q = multipletests([expected_p[t.target] for t in krw_result.targets], method="fdr_bh")[1]
+    assert [t.krw.q_value for t in krw_result.targets] == pytest.approx(list(q))
+    assert all(t.exact.q_value is None and t.exact.flagged is False for t in krw_result.targets)
+    assert [t.krw.flagged for t in krw_result.targets] == [t.flagged for t in krw_result.targets]
+    assert by["allref"].flagged and by["allref"].evidence_facts["method"] == "krw"
+    # the z-test's smallest attainable p is 0, the exact fall-back's 2^-150
+    assert by["mixed"].min_p_value == 0.0 and by["allref"].min_p_value == pytest.approx(0.5 ** 150)
+
+
+def test_krw_further_tests_grow_the_z_statistic_with_the_square_root_of_the_jobs(krw_result):
+    from scipy.stats import norm
+
+    t = next(t for t in krw_result.targets if t.target == "mixed")
+    gaps = np.array([r - o for r, o in KRW_ROUND["mixed"]], float)
+    z = gaps.mean() / (gaps.std(ddof=1) / np.sqrt(150))  # 0.0667 / 0.0667 = 1.00, p = 0.16
+    assert t.krw.z == pytest.approx(z)
+    assert not t.flagged and t.evidence_level == "weak"  # favoured, min p 0, p > 0.05
+    # z reaches z* = isf(threshold) after J (z*/z)^2 jobs: J (z*/z)^2 - J more
+    need = int(np.ceil(150 * (norm.isf(t.flag_threshold) / z) ** 2)) - 150
+    assert t.further_tests_needed == need and need > 1
+
+
+def test_krw_notes_say_how_many_comparisons_fell_back_to_the_exact_test(krw_result):
+    assert krw_result.notes == (
+        "KRW z-test undefined (standard error 0 or a single test) for 1 target comparison(s): "
+        "their exact one-sided p-value is used instead",)
+    assert krw_result.target_method == "krw"
+
+
+def test_exact_method_has_no_fall_back_note(result):
+    assert result.notes == ()
+
+
+# ---------------------------------------------------------------- notes on the q-method
+
+def _storey_round() -> Applications:
+    """50 paired targets with p-values chosen by their counts (p = P(Bin(d, 1/2) >= b))."""
+    kinds = ([[(1, 0)] * 7] * 10  # p = 2^-7 = 0.0078
+             + [[(1, 0)] * 5] * 10  # 2^-5 = 0.031
+             + [[(1, 0)] * 4] * 10  # 2^-4 = 0.0625
+             + [[(1, 0)] * 2 + [(0, 1)]] * 10  # P(Bin(3) >= 2) = 0.5
+             + [[(1, 0)] * 2 + [(0, 1)] * 2] * 5  # 11/16 = 0.6875
+             + [[(1, 0), (0, 1)]] * 5)  # 3/4
+    rows = []
+    for t, tests in enumerate(kinds):
+        for i, (r, o) in enumerate(tests):
+            rows += [{"test_id": f"{t}-{i}", "target": f"t{t:02d}", "group": "ref", "positive": bool(r)},
+                     {"test_id": f"{t}-{i}", "target": f"t{t:02d}", "group": "x", "positive": bool(o)}]
+    return Applications.from_records(rows)
+
+
+def test_q_method_notes_worked_by_hand():
+    # BH at 0.05 over 50: rank 10 bound 0.01 >= 2^-7, rank 20 bound 0.02 < 2^-5: 10 flagged.
+    # Storey pi0 = (1 + #{p > lam}) / (50 (1 - lam)): lam 0.5 (11/25 = 0.44), 0.6 (11/20), 0.7 (6/15)
+    # all let rank 20 through (bound 0.05 * 20 / (50 pi0) >= 0.031; 2^-4 fails the p <= 0.05 guard): 20.
+    # Counting p = lam as above at lam 0.5: pi0 = 21/25, rank-20 bound 0.024 < 0.031: 10 flagged.
+    apps = _storey_round()
+    bh = analyse_round(apps, "ref")
+    assert bh.flagged_targets == 10
+    assert bh.notes == ("with q-method storey 20 comparison(s) would be flagged (here 10)",
+                        "Storey q-values with lambda 0.5, 0.6, 0.7 and either tie rule flag 10 to 20 comparison(s)")
+    storey = analyse_round(apps, "ref", q_method="storey")
+    assert storey.flagged_targets == 20 and storey.pi0 == pytest.approx(0.44)
+    assert storey.notes[0] == "with q-method bh 10 comparison(s) would be flagged (here 20)"
+
+
+def test_one_storey_count_is_written_once():
+    # ten targets at p = 2^-7 and forty at p = 1 (one test, the other group's): pi0 = min(1, 41 / 25) = 1
+    # at every lambda and tie rule, so Storey is BH and every run flags the same ten.
+    rows = []
+    for t in range(50):
+        tests = [(1, 0)] * 7 if t < 10 else [(0, 1)]
+        for i, (r, o) in enumerate(tests):
+            rows += [{"test_id": f"{t}-{i}", "target": f"t{t:02d}", "group": "ref", "positive": bool(r)},
+                     {"test_id": f"{t}-{i}", "target": f"t{t:02d}", "group": "x", "positive": bool(o)}]
+    result = analyse_round(Applications.from_records(rows), "ref")
+    assert result.notes == ("with q-method storey 10 comparison(s) would be flagged (here 10)",
+                            "Storey q-values with lambda 0.5, 0.6, 0.7 and either tie rule flag 10 comparison(s)")
+
+
+def test_krw_favoured_means_a_positive_gap(krw_result):
+    # null1: 40 against 40, gap exactly 0, not favoured; null2 favours the other group
+    levels = {t.target: t.evidence_level for t in krw_result.targets}
+    assert levels == {"allref": "flagged", "mixed": "weak", "null1": "no_indication", "null2": "no_indication"}
+    assert [t.further_tests_needed is None for t in krw_result.targets] == [True, False, True, True]
+
+
+def test_a_round_where_no_group_meets_the_reference_has_no_targets():
+    rows = [{"test_id": "1", "target": "t", "group": "ref", "positive": True},
+            {"test_id": "2", "target": "u", "group": "x", "positive": False},
+            {"test_id": "2", "target": "u", "group": "y", "positive": True}]
+    result = analyse_round(Applications.from_records(rows), "ref")
+    assert result.targets == () and result.mixtures == () and result.flagged_targets == 0
+    assert [(c.group, c.tests) for c in result.comparisons] == [("x", 0), ("y", 0)]
+    # Tarone over no comparison: K = 1, nothing tested
+    assert result.familywise == {"method": "tarone", "level": 0.05, "threshold": 0.05, "tested": 0, "flagged": 0}
+    assert result.between_target_sd is None and result.notes == ()
+
+
+def test_a_group_that_never_meets_the_reference_gets_no_targets_but_the_others_keep_theirs():
+    apps = _apps()
+    rows = [{"test_id": f"{k}", "target": "elsewhere", "group": "c", "positive": True} for k in ("z1", "z2")]
+    extra = Applications.from_records(rows)
+    both = Applications(test_id=np.concatenate([apps.test_id, extra.test_id]),
+                        target=np.concatenate([apps.target, extra.target]),
+                        group=np.concatenate([apps.group, extra.group]),
+                        positive=np.concatenate([apps.positive, extra.positive]))
+    result = analyse_round(both, "ref")
+    assert [c.group for c in result.comparisons] == ["a", "b", "c"]
+    assert [t.group for t in result.targets] == ["a"] * 5 + ["b"] * 5
+    assert [m.group for m in result.mixtures] == ["a", "b"]
+    assert [t.flagged for t in result.targets] == [True] + [False] * 4 + [True] + [False] * 4
