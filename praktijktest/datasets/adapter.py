@@ -220,6 +220,10 @@ def analyse(
         raise AnalysisInputError(str(error)) from None
 
 
+def _same_positives(data: RoundData, one: Sequence[str], other: Sequence[str]) -> bool:
+    return bool(np.array_equal(np.isin(data.outcome, list(one)), np.isin(data.outcome, list(other))))
+
+
 def registered(round_: Round) -> dict | None:
     """What the pre-registration fixed for the analysis, or None when the round was never locked."""
     design = ((round_.planning or {}).get("preregistration") or {}).get("design")
@@ -240,16 +244,25 @@ def deviations(round_: Round, result: RoundAnalysis, positive: Sequence[str] | N
 
 
 def invitation_only_flags(round_: Round, result: RoundAnalysis, pseudonymise: bool = False,
-                          verified_only: bool = False, data: RoundData | None = None) -> dict:
+                          verified_only: bool = False, data: RoundData | None = None,
+                          positive: Sequence[str] | None = None) -> dict:
     """Sensitivity: the per-target flags when only an invitation counts as positive (same responses).
 
-    `data` is the main analysis's loaded round, reused rather than queried again.
+    `data` is the main analysis's loaded round, reused rather than queried again. When
+    `positive` (the main analysis's outcomes) marks exactly the same responses positive as
+    invitation-only does (a round with no information request, such as an imported one),
+    the engine would get the same input, so the main result is reused instead of computed
+    a second time.
     """
-    try:
-        alt = analyse(round_, fdr=result.fdr_level, positive=INVITATION_ONLY, target_method=result.target_method,
-                      q_method=result.q_method, pseudonymise=pseudonymise, verified_only=verified_only, data=data)
-    except AnalysisInputError as error:
-        return {"positive_outcomes": list(INVITATION_ONLY), "applicable": False, "reason": str(error)}
+    if data is not None and _same_positives(data, positive or round_.positive_outcomes, INVITATION_ONLY):
+        alt = result
+    else:
+        try:
+            alt = analyse(round_, fdr=result.fdr_level, positive=INVITATION_ONLY,
+                          target_method=result.target_method, q_method=result.q_method,
+                          pseudonymise=pseudonymise, verified_only=verified_only, data=data)
+        except AnalysisInputError as error:
+            return {"positive_outcomes": list(INVITATION_ONLY), "applicable": False, "reason": str(error)}
     main = {(t.target, t.group): t.flagged for t in result.targets}
     other = {(t.target, t.group): t.flagged for t in alt.targets}
     return {"positive_outcomes": list(INVITATION_ONLY), "applicable": True, "flagged": alt.flagged_targets,

@@ -29,7 +29,8 @@ def analysis_document(round_: Round, result: RoundAnalysis, positive: Sequence[s
     data["deviations"] = deviations(round_, result, positive)
     sensitivity = dict(data.get("sensitivity") or {})
     if set(positive or round_.positive_outcomes) != set(INVITATION_ONLY):
-        sensitivity["invitation_only"] = invitation_only_flags(round_, result, pseudonymise, verified_only, loaded)
+        sensitivity["invitation_only"] = invitation_only_flags(round_, result, pseudonymise, verified_only, loaded,
+                                                              positive)
     data["sensitivity"] = sensitivity
     breakdowns = data.pop("breakdowns")
     head = {

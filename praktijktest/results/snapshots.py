@@ -238,7 +238,8 @@ def _with_invitation_only(round_: Round, analysis, parameters: dict, data=None) 
         result["sensitivity"] = {**(result.get("sensitivity") or {}),
                                  "invitation_only": invitation_only_flags(
                                      round_, analysis, pseudonymise=True,
-                                     verified_only=bool(parameters.get("verified_only")), data=data)}
+                                     verified_only=bool(parameters.get("verified_only")), data=data,
+                                     positive=parameters["positive_outcomes"])}
     return result
 
 
