@@ -48,8 +48,7 @@ class _Binomial:
     def pmf(self, k, n, p):
         k, n, p = _floats(k, n, p)
         inside = (k >= 0) & (k <= n) & _integral(k)
-        with np.errstate(invalid="ignore"):
-            values = np.where(inside, _boost._binom_pmf(np.where(inside, k, 0), n, p), 0.0)
+        values = np.where(inside, _boost._binom_pmf(np.where(inside, k, 0), n, p), 0.0)
         return _out(np.where(self._valid(n, p) & ~np.isnan(k), values, np.nan))
 
     def cdf(self, k, n, p):
@@ -61,8 +60,7 @@ class _Binomial:
     def sf(self, k, n, p):
         k, n, p = _floats(np.floor(k), n, p)
         inside = (k >= 0) & (k < n)
-        with np.errstate(invalid="ignore"):
-            values = np.where(inside, _boost._binom_sf(np.where(inside, k, 0), n, p), np.where(k < 0, 1.0, 0.0))
+        values = np.where(inside, _boost._binom_sf(np.where(inside, k, 0), n, p), np.where(k < 0, 1.0, 0.0))
         return _out(np.where(self._valid(n, p) & ~np.isnan(k), values, np.nan))
 
     def ppf(self, q, n, p):
