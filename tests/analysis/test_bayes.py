@@ -165,3 +165,21 @@ def test_two_discordant_pairs_per_target_are_identified():
     # all to the reference: psi runs to the bound, not identified
     fit = fit_mixture(owner, ones, ones, ones, np.ones(80, int), 40)
     assert not fit.converged and fit.odds_ratio == pytest.approx(100.0, rel=1e-3)
+
+
+def test_best_share_in_closed_form_with_a_small_score_at_zero():
+    # r = e^delta - 1 = (0.5, -0.4): the score at 0 is 0.1 (positive but small), and
+    # 0.5 / (1 + 0.5 pi) = 0.4 / (1 - 0.4 pi) gives 0.5 - 0.2 pi = 0.4 + 0.2 pi, pi = 1/4.
+    assert _best_share(np.log(np.array([1.5, 0.6]))) == pytest.approx(0.25, abs=1e-9)
+
+
+def test_best_share_without_information_is_zero():
+    # delta = 0 for every target (no test tells the types apart): the likelihood is flat in pi and the
+    # share stays 0 (no target is called a discriminator), not 1
+    assert _best_share(np.zeros(5)) == 0.0
+
+
+def test_best_share_of_ten_thousand_overwhelming_targets_does_not_overflow():
+    # delta is clamped at 700 before expm1: 10,000 x e^700 = 1.0e308 is still a float (e^701 x 10,000 is not),
+    # and warnings are errors in this suite
+    assert _best_share(np.full(10000, 800.0)) == 1.0
