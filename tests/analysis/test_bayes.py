@@ -183,3 +183,13 @@ def test_best_share_of_ten_thousand_overwhelming_targets_does_not_overflow():
     # delta is clamped at 700 before expm1: 10,000 x e^700 = 1.0e308 is still a float (e^701 x 10,000 is not),
     # and warnings are errors in this suite
     assert _best_share(np.full(10000, 800.0)) == 1.0
+
+
+def test_best_share_is_one_when_the_score_at_the_top_is_exactly_zero():
+    # r = (1, r2) with r2 / (1 + t r2) = -1 / (1 + t), t = 1 - 1e-12 the top of the search: r2 = -1 / (1 + 2t),
+    # delta2 = log1p(r2) ~ log(2/3); -0.4054651081084978 is the float at which the score at t is exactly 0.0
+    # (searched float by float). The score at 0 is 1 + r2 > 0, and the maximum is at the top: the share is 1.
+    delta = np.array([math.log(2.0), -0.4054651081084978])
+    r = np.expm1(delta)
+    assert float(np.sum(r / (1 + (1 - 1e-12) * r))) == 0.0
+    assert _best_share(delta) == 1.0
