@@ -48,7 +48,8 @@ def test_one_pair_per_target_is_not_identified():
 
 def test_no_informative_tests():
     fit = fit_mixture(np.array([], int), *(np.array([], int),) * 4, 3)
-    assert fit.share is None and np.isnan(fit.posterior).all()
+    assert fit.share is None and fit.odds_ratio is None and np.isnan(fit.posterior).all()
+    assert fit.posterior.shape == (3,) and fit.converged is False  # a bool field: not None, not True
 
 
 def _design(seed=5, targets=60, per=4, share=0.3, odds_ratio=5.0):
