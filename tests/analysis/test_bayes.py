@@ -194,3 +194,31 @@ def test_best_share_is_one_when_the_score_at_the_top_is_exactly_zero():
     r = np.expm1(delta)
     assert float(np.sum(r / (1 + (1 - 1e-12) * r))) == 0.0
     assert _best_share(delta) == 1.0
+
+
+def _pairs_with(counts):
+    """Discordant pairs: counts is a list of (targets, pairs each, of which to the reference)."""
+    owner, y, t = [], [], 0
+    for targets, pairs, ref in counts:
+        for _ in range(targets):
+            owner += [t] * pairs
+            y += [1] * ref + [0] * (pairs - ref)
+            t += 1
+    ones = np.ones(len(y), int)
+    return fit_mixture(np.array(owner), ones, ones, ones, np.array(y), t)
+
+
+@pytest.mark.parametrize(("counts", "ref", "pairs"), [
+    # 30 targets 6 of 10 to the reference, 70 targets 5 of 10: less spread than one binomial, so every
+    # target is of the discriminating type (share 1) and theta = 530 / 1000, log psi = log(530 / 470) = 0.120,
+    # between the first two points of the odds-ratio grid (0.020 and 0.179)
+    ([(30, 10, 6), (70, 10, 5)], 530, 1000),
+    # 90 targets 99 of 100, 10 targets 98 of 100: theta = 9890 / 10000, log psi = log(9890 / 110) = 4.499,
+    # between the last two grid points (4.445 and log 100 = 4.605)
+    ([(90, 100, 99), (10, 100, 98)], 9890, 10000),
+])
+def test_odds_ratio_between_the_grid_ends_is_found(counts, ref, pairs):
+    # with share 1 the likelihood is binomial in theta = psi / (1 + psi): the maximum is theta = ref / pairs
+    fit = _pairs_with(counts)
+    assert fit.share == 1.0
+    assert math.log(fit.odds_ratio) == pytest.approx(math.log(ref / (pairs - ref)), abs=1e-4)
