@@ -222,4 +222,13 @@ def test_odds_ratio_between_the_grid_ends_is_found(counts, ref, pairs):
     # with share 1 the likelihood is binomial in theta = psi / (1 + psi): the maximum is theta = ref / pairs
     fit = _pairs_with(counts)
     assert fit.share == 1.0
+    assert np.all(fit.posterior == 1.0)  # prior 1: every target discriminates, whatever its own tests say
     assert math.log(fit.odds_ratio) == pytest.approx(math.log(ref / (pairs - ref)), abs=1e-4)
+
+
+def test_share_zero_gives_posteriors_zero():
+    # every target 5 of 10 pairs to the reference: under a discriminating type (theta > 1/2) each target's
+    # likelihood ratio is (2 theta)^5 (2 (1 - theta))^5 = (4 theta (1 - theta))^5 < 1, so the share is 0 and,
+    # with prior 0, no target is a discriminator
+    fit = _pairs_with([(40, 10, 5)])
+    assert fit.share == 0.0 and np.all(fit.posterior == 0.0)
