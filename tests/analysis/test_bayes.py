@@ -223,6 +223,7 @@ def test_odds_ratio_between_the_grid_ends_is_found(counts, ref, pairs):
     fit = _pairs_with(counts)
     assert fit.share == 1.0
     assert np.all(fit.posterior == 1.0)  # prior 1: every target discriminates, whatever its own tests say
+    assert not fit.converged  # a share at its edge is not an interior maximum
     assert math.log(fit.odds_ratio) == pytest.approx(math.log(ref / (pairs - ref)), abs=1e-4)
 
 
@@ -231,4 +232,27 @@ def test_share_zero_gives_posteriors_zero():
     # likelihood ratio is (2 theta)^5 (2 (1 - theta))^5 = (4 theta (1 - theta))^5 < 1, so the share is 0 and,
     # with prior 0, no target is a discriminator
     fit = _pairs_with([(40, 10, 5)])
-    assert fit.share == 0.0 and np.all(fit.posterior == 0.0)
+    assert fit.share == 0.0 and np.all(fit.posterior == 0.0) and not fit.converged
+
+
+def test_identified_only_below_the_odds_ratio_bound():
+    # 10 targets 49 of 50 pairs to the reference, 30 targets 25 of 50: share 1/4 and psi = 49 (theta = 49/50),
+    # an interior maximum well inside the bound of 100: identified
+    fit = _pairs_with([(10, 50, 49), (30, 50, 25)])
+    assert fit.converged and fit.share == pytest.approx(0.25, abs=1e-6)
+    assert fit.odds_ratio == pytest.approx(49.0, rel=1e-4)
+    # 10 targets 10 of 10: their theta is 1, so psi runs to the bound 100: not identified
+    fit = _pairs_with([(10, 10, 10), (30, 10, 5)])
+    assert fit.odds_ratio == pytest.approx(100.0, rel=1e-12) and 0 < fit.share < 1 and not fit.converged
+
+
+def test_tests_that_cannot_vary_do_not_identify_the_mixture():
+    # each target: one discordant pair and one test of 2 reference and 1 other application, all 3 positive
+    # (2 reference positives whatever the type: no information). Each target's statistic takes two values,
+    # the ridge of one pair per target: not identified, however many tests it has.
+    per_target = [1] * 25 + [0] * 15
+    owner = np.repeat(np.arange(40), 2)
+    n_ref, n_grp, total = np.tile([1, 2], 40), np.ones(80, int), np.tile([1, 3], 40)
+    y = np.column_stack([per_target, np.full(40, 2)]).ravel()
+    fit = fit_mixture(owner, n_ref, n_grp, total, y, 40)
+    assert 0 < fit.share < 1 and fit.odds_ratio < 99 and not fit.converged
