@@ -48,7 +48,8 @@ def test_one_pair_per_target_is_not_identified():
 
 def test_no_informative_tests():
     fit = fit_mixture(np.array([], int), *(np.array([], int),) * 4, 3)
-    assert fit.share is None and np.isnan(fit.posterior).all()
+    assert fit.share is None and fit.odds_ratio is None and np.isnan(fit.posterior).all()
+    assert fit.posterior.shape == (3,) and fit.converged is False  # a bool field: not None, not True
 
 
 def _design(seed=5, targets=60, per=4, share=0.3, odds_ratio=5.0):
@@ -162,6 +163,96 @@ def test_two_discordant_pairs_per_target_are_identified():
     ones = np.ones(80, int)
     fit = fit_mixture(owner, ones, ones, ones, y, 40)
     assert fit.converged and 0 < fit.share < 1
-    # all to the reference: psi runs to the bound, not identified
+    # all to the reference: the likelihood rises all the way to the bound, so the odds ratio is the bound
+    # itself, 100 (not a point of the bounded search just inside it); not identified
     fit = fit_mixture(owner, ones, ones, ones, np.ones(80, int), 40)
-    assert not fit.converged and fit.odds_ratio == pytest.approx(100.0, rel=1e-3)
+    assert not fit.converged and fit.odds_ratio == pytest.approx(100.0, rel=1e-12)
+
+
+def test_best_share_in_closed_form_with_a_small_score_at_zero():
+    # r = e^delta - 1 = (0.5, -0.4): the score at 0 is 0.1 (positive but small), and
+    # 0.5 / (1 + 0.5 pi) = 0.4 / (1 - 0.4 pi) gives 0.5 - 0.2 pi = 0.4 + 0.2 pi, pi = 1/4.
+    assert _best_share(np.log(np.array([1.5, 0.6]))) == pytest.approx(0.25, abs=1e-9)
+
+
+def test_best_share_without_information_is_zero():
+    # delta = 0 for every target (no test tells the types apart): the likelihood is flat in pi and the
+    # share stays 0 (no target is called a discriminator), not 1
+    assert _best_share(np.zeros(5)) == 0.0
+
+
+def test_best_share_of_ten_thousand_overwhelming_targets_does_not_overflow():
+    # delta is clamped at 700 before expm1: 10,000 x e^700 = 1.0e308 is still a float (e^701 x 10,000 is not),
+    # and warnings are errors in this suite
+    assert _best_share(np.full(10000, 800.0)) == 1.0
+
+
+def test_best_share_is_one_when_the_score_at_the_top_is_exactly_zero():
+    # r = (1, r2) with r2 / (1 + t r2) = -1 / (1 + t), t = 1 - 1e-12 the top of the search: r2 = -1 / (1 + 2t),
+    # delta2 = log1p(r2) ~ log(2/3); -0.4054651081084978 is the float at which the score at t is exactly 0.0
+    # (searched float by float). The score at 0 is 1 + r2 > 0, and the maximum is at the top: the share is 1.
+    delta = np.array([math.log(2.0), -0.4054651081084978])
+    r = np.expm1(delta)
+    assert float(np.sum(r / (1 + (1 - 1e-12) * r))) == 0.0
+    assert _best_share(delta) == 1.0
+
+
+def _pairs_with(counts):
+    """Discordant pairs: counts is a list of (targets, pairs each, of which to the reference)."""
+    owner, y, t = [], [], 0
+    for targets, pairs, ref in counts:
+        for _ in range(targets):
+            owner += [t] * pairs
+            y += [1] * ref + [0] * (pairs - ref)
+            t += 1
+    ones = np.ones(len(y), int)
+    return fit_mixture(np.array(owner), ones, ones, ones, np.array(y), t)
+
+
+@pytest.mark.parametrize(("counts", "ref", "pairs"), [
+    # 30 targets 6 of 10 to the reference, 70 targets 5 of 10: less spread than one binomial, so every
+    # target is of the discriminating type (share 1) and theta = 530 / 1000, log psi = log(530 / 470) = 0.120,
+    # between the first two points of the odds-ratio grid (0.020 and 0.179)
+    ([(30, 10, 6), (70, 10, 5)], 530, 1000),
+    # 90 targets 99 of 100, 10 targets 98 of 100: theta = 9890 / 10000, log psi = log(9890 / 110) = 4.499,
+    # between the last two grid points (4.445 and log 100 = 4.605)
+    ([(90, 100, 99), (10, 100, 98)], 9890, 10000),
+])
+def test_odds_ratio_between_the_grid_ends_is_found(counts, ref, pairs):
+    # with share 1 the likelihood is binomial in theta = psi / (1 + psi): the maximum is theta = ref / pairs
+    fit = _pairs_with(counts)
+    assert fit.share == 1.0
+    assert np.all(fit.posterior == 1.0)  # prior 1: every target discriminates, whatever its own tests say
+    assert not fit.converged  # a share at its edge is not an interior maximum
+    assert math.log(fit.odds_ratio) == pytest.approx(math.log(ref / (pairs - ref)), abs=1e-4)
+
+
+def test_share_zero_gives_posteriors_zero():
+    # every target 5 of 10 pairs to the reference: under a discriminating type (theta > 1/2) each target's
+    # likelihood ratio is (2 theta)^5 (2 (1 - theta))^5 = (4 theta (1 - theta))^5 < 1, so the share is 0 and,
+    # with prior 0, no target is a discriminator
+    fit = _pairs_with([(40, 10, 5)])
+    assert fit.share == 0.0 and np.all(fit.posterior == 0.0) and not fit.converged
+
+
+def test_identified_only_below_the_odds_ratio_bound():
+    # 10 targets 49 of 50 pairs to the reference, 30 targets 25 of 50: share 1/4 and psi = 49 (theta = 49/50),
+    # an interior maximum well inside the bound of 100: identified
+    fit = _pairs_with([(10, 50, 49), (30, 50, 25)])
+    assert fit.converged and fit.share == pytest.approx(0.25, abs=1e-6)
+    assert fit.odds_ratio == pytest.approx(49.0, rel=1e-4)
+    # 10 targets 10 of 10: their theta is 1, so psi runs to the bound 100: not identified
+    fit = _pairs_with([(10, 10, 10), (30, 10, 5)])
+    assert fit.odds_ratio == pytest.approx(100.0, rel=1e-12) and 0 < fit.share < 1 and not fit.converged
+
+
+def test_tests_that_cannot_vary_do_not_identify_the_mixture():
+    # each target: one discordant pair and one test of 2 reference and 1 other application, all 3 positive
+    # (2 reference positives whatever the type: no information). Each target's statistic takes two values,
+    # the ridge of one pair per target: not identified, however many tests it has.
+    per_target = [1] * 25 + [0] * 15
+    owner = np.repeat(np.arange(40), 2)
+    n_ref, n_grp, total = np.tile([1, 2], 40), np.ones(80, int), np.tile([1, 3], 40)
+    y = np.column_stack([per_target, np.full(40, 2)]).ravel()
+    fit = fit_mixture(owner, n_ref, n_grp, total, y, 40)
+    assert 0 < fit.share < 1 and fit.odds_ratio < 99 and not fit.converged
