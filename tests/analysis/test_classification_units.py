@@ -132,6 +132,10 @@ def _brute_stratified(tests):
     [(2, 2, 2, 2)] * 5 + [(3, 1, 2, 2)] * 3 + [(1, 2, 1, 0)] * 2 + [(2, 3, 3, 1)],
     [(1, 1, 1, 1)] * 6 + [(1, 1, 1, 0)] + [(1, 1, 2, 1)] * 4,
     [(3, 2, 4, 3), (2, 3, 1, 0), (2, 3, 1, 0), (2, 3, 1, 1)],
+    # two patterns whose smallest reference count is above 0 (K > others): their offsets add up
+    [(2, 1, 2, 1), (2, 1, 2, 2), (3, 1, 3, 2), (3, 1, 3, 3), (3, 1, 2, 1)],
+    # the reference has fewer positives than expected: the lower tail is the smaller one
+    [(2, 1, 2, 1)] * 4 + [(2, 1, 1, 0)] * 3 + [(1, 1, 1, 0)] * 2,
 ])
 def test_stratified_exact_test_by_enumeration(tests):
     nr, ng, k, kr = (np.array(col) for col in zip(*tests, strict=True))

@@ -191,11 +191,11 @@ def test_without_templates_the_model_has_no_design_terms_and_the_logit_can_be_le
         _clogit(y, is_ref[:, None], np.repeat(np.arange(8), 3)), abs=1e-3)
 
 
-def _ratio_round(ref_pos, grp_pos):
+def _ratio_round(ref_pos, grp_pos, n_ref=2, n_grp=1):
     rows = []
     for i, (kr, kg) in enumerate(zip(ref_pos, grp_pos, strict=True)):
-        rows += [{"test_id": f"t{i}", "target": "f", "group": "ref", "positive": j < kr} for j in range(2)]
-        rows.append({"test_id": f"t{i}", "target": "f", "group": "grp", "positive": bool(kg)})
+        rows += [{"test_id": f"t{i}", "target": "f", "group": "ref", "positive": j < kr} for j in range(n_ref)]
+        rows += [{"test_id": f"t{i}", "target": "f", "group": "grp", "positive": j < kg} for j in range(n_grp)]
     apps = Applications.from_records(rows)
     layout = Layout.of(apps)
     return compare(apps, layout, layout.group_code("ref"), layout.group_code("grp"), with_conditional_logit=False)
@@ -257,3 +257,32 @@ def test_groups_that_never_share_a_test_have_nothing_to_compare():
     assert (c.rate_ratio, c.rate_ratio_ci95) == (None, (None, None))
     assert c.regression is None and c.conditional_logit is None and c.sign_test_p is None
     assert c.test_counts == Counts(0, 0, 0, 0)
+
+
+def test_ratio_of_pooled_rates_with_a_single_positive_on_one_side():
+    assert _ratio_round([1, 0, 0], [0, 0, 0]).rate_ratio == math.inf  # one reference positive, none other
+    assert _ratio_round([0, 0, 0], [0, 1, 0]).rate_ratio == 0.0  # one positive of the other group
+
+
+def _cochran_interval(ref_pos, grp_pos, n_ref, n_grp, level=0.95):
+    """Ratio of pooled rates and its delta-method interval on the log scale, clustered by test (Cochran
+    1977, 6.11), in plain Python: u_t = (k_rt - P_r n_r) / K_r - (k_gt - P_g n_g) / K_g, Var = G/(G-1) sum u^2."""
+    g = len(ref_pos)
+    big_r, big_g = sum(ref_pos), sum(grp_pos)
+    p_r, p_g = big_r / (n_ref * g), big_g / (n_grp * g)
+    u = [(kr - p_r * n_ref) / big_r - (kg - p_g * n_grp) / big_g for kr, kg in zip(ref_pos, grp_pos, strict=True)]
+    se = math.sqrt(g / (g - 1) * sum(x * x for x in u))
+    z = norm.ppf(0.5 + level / 2)
+    ratio = p_r / p_g
+    return ratio, (ratio * math.exp(-z * se), ratio * math.exp(z * se))
+
+
+@pytest.mark.parametrize(("ref_pos", "grp_pos", "n_ref", "n_grp"), [
+    ([1, 0, 1, 1, 0], [2, 1, 0, 1, 2], 1, 2),  # one reference and two others per test
+    ([2, 1], [0, 1], 2, 1),  # two tests: G / (G - 1) = 2
+    ([3, 1, 2, 0], [1, 2, 2, 1], 3, 2),
+])
+def test_ratio_interval_by_hand(ref_pos, grp_pos, n_ref, n_grp):
+    c = _ratio_round(ref_pos, grp_pos, n_ref, n_grp)
+    ratio, (lo, hi) = _cochran_interval(ref_pos, grp_pos, n_ref, n_grp)
+    assert c.rate_ratio == pytest.approx(ratio) and c.rate_ratio_ci95 == (pytest.approx(lo), pytest.approx(hi))
