@@ -286,3 +286,41 @@ def test_ratio_interval_by_hand(ref_pos, grp_pos, n_ref, n_grp):
     c = _ratio_round(ref_pos, grp_pos, n_ref, n_grp)
     ratio, (lo, hi) = _cochran_interval(ref_pos, grp_pos, n_ref, n_grp)
     assert c.rate_ratio == pytest.approx(ratio) and c.rate_ratio_ci95 == (pytest.approx(lo), pytest.approx(hi))
+
+
+def _pairs_compare(pairs, **kwargs):
+    rows = []
+    for i, (r, g) in enumerate(pairs):
+        rows += [{"test_id": f"p{i}", "target": "f", "group": "ref", "positive": bool(r)},
+                 {"test_id": f"p{i}", "target": "f", "group": "grp", "positive": bool(g)}]
+    apps = Applications.from_records(rows)
+    layout = Layout.of(apps)
+    return compare(apps, layout, layout.group_code("ref"), layout.group_code("grp"), **kwargs)
+
+
+def test_paired_ratio_of_rates_at_its_edges():
+    # a = 1 both, b = 2 reference only, c = 1 other only: (a + b) / (a + c) = 3 / 2
+    assert _pairs_compare([(1, 1), (1, 0), (1, 0), (0, 1), (0, 0)]).rate_ratio == 1.5
+    # no positive of the other group (a = c = 0) but some of the reference: infinite; none at all: no ratio
+    assert _pairs_compare([(1, 0), (1, 0), (0, 0)]).rate_ratio == math.inf
+    assert _pairs_compare([(0, 0), (0, 0), (0, 0)]).rate_ratio is None
+
+
+def test_paired_sign_test_of_as_many_discordant_tests_each_way_is_one():
+    c = _pairs_compare([(1, 0), (1, 0), (0, 1), (0, 1), (1, 1)])
+    # b = c = 2: P(|X - 2| >= 0) = 1 for X ~ Bin(4, 1/2); mid-p 2 (11/16 - 6/32) = 1
+    assert c.sign_test_p == pytest.approx(binomtest(2, 4).pvalue) == pytest.approx(1.0)
+    assert c.sign_test_mid_p == pytest.approx(1.0)
+
+
+def test_model_with_templates_at_another_level():
+    apps, layout, ref, grp, rows = _multi_round()
+    c = compare(apps, layout, ref, grp, level=0.9, with_conditional_logit=False)
+    y = np.array([r["positive"] for r in rows], float)
+    is_ref = np.array([r["group"] == "ref" for r in rows], float)
+    template_b = np.array([r["template"] == "B" for r in rows], float)
+    full = OLS(y, np.column_stack([np.ones(24), is_ref, template_b])).fit(
+        cov_type="cluster", cov_kwds={"groups": np.repeat(np.arange(8), 3)})
+    q = t.ppf(0.95, 7)
+    assert c.regression.ci95 == (pytest.approx(full.params[1] - q * full.bse[1]),
+                                 pytest.approx(full.params[1] + q * full.bse[1]))
