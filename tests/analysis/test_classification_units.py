@@ -144,3 +144,9 @@ def test_stratified_exact_test_by_enumeration(tests):
 
 def test_stratified_exact_test_without_informative_tests_is_one():
     assert stratified_exact_test([2, 1], [1, 2], [0, 3], [0, 1]) == 1.0
+
+
+def test_stratified_exact_test_reads_whole_number_floats_as_counts():
+    tests = [(2, 1, 2, 1), (2, 1, 2, 2), (3, 1, 3, 2), (3, 1, 2, 1)]
+    nr, ng, k, kr = (np.array(col, dtype=float) for col in zip(*tests, strict=True))
+    assert stratified_exact_test(nr, ng, k, kr) == pytest.approx(_brute_stratified(tests), rel=1e-9)

@@ -324,3 +324,19 @@ def test_model_with_templates_at_another_level():
     q = t.ppf(0.95, 7)
     assert c.regression.ci95 == (pytest.approx(full.params[1] - q * full.bse[1]),
                                  pytest.approx(full.params[1] + q * full.bse[1]))
+
+
+def test_conditional_logit_with_templates_at_another_level():
+    apps, layout, ref, grp, rows = _multi_round()
+    c = compare(apps, layout, ref, grp, level=0.9)
+    y = np.array([r["positive"] for r in rows], float)
+    is_ref = np.array([r["group"] == "ref" for r in rows], float)
+    template_b = np.array([r["template"] == "B" for r in rows], float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ModelWarning)
+        fit = ConditionalLogit(y, np.column_stack([is_ref, template_b]), groups=np.repeat(np.arange(8), 3)).fit(
+            method="bfgs", gtol=1e-12, maxiter=500, disp=False)
+    z = norm.ppf(0.95)
+    lo, hi = c.conditional_logit.odds_ratio_ci95
+    assert math.log(lo) == pytest.approx(fit.params[0] - z * fit.bse[0], abs=2e-3)
+    assert math.log(hi) == pytest.approx(fit.params[0] + z * fit.bse[0], abs=2e-3)
