@@ -88,7 +88,9 @@ def test_sign_test_against_scipy_and_the_mid_p_by_hand(b, c):
 
 def test_sign_test_mid_p_of_a_tie_is_one():
     # b = c = 3: 2 (P(X >= 3) - P(X = 3) / 2) = 2 (42 - 10) / 64 = 1
-    assert sign_test(3, 3) == (pytest.approx(1.0), pytest.approx(1.0))
+    assert sign_test(3, 3) == (pytest.approx(1.0), 1.0)
+    # a probability: never above 1, although the two scipy terms add to 1 + 2^-52 at many ties
+    assert all(sign_test(h, h)[1] <= 1.0 for h in range(1, 30))
     assert float(binom.sf(2, 6, 0.5)) == pytest.approx(42 / 64)
 
 
@@ -132,6 +134,10 @@ def _brute_stratified(tests):
     [(2, 2, 2, 2)] * 5 + [(3, 1, 2, 2)] * 3 + [(1, 2, 1, 0)] * 2 + [(2, 3, 3, 1)],
     [(1, 1, 1, 1)] * 6 + [(1, 1, 1, 0)] + [(1, 1, 2, 1)] * 4,
     [(3, 2, 4, 3), (2, 3, 1, 0), (2, 3, 1, 0), (2, 3, 1, 1)],
+    # two patterns whose smallest reference count is above 0 (K > others): their offsets add up
+    [(2, 1, 2, 1), (2, 1, 2, 2), (3, 1, 3, 2), (3, 1, 3, 3), (3, 1, 2, 1)],
+    # the reference has fewer positives than expected: the lower tail is the smaller one
+    [(2, 1, 2, 1)] * 4 + [(2, 1, 1, 0)] * 3 + [(1, 1, 1, 0)] * 2,
 ])
 def test_stratified_exact_test_by_enumeration(tests):
     nr, ng, k, kr = (np.array(col) for col in zip(*tests, strict=True))
@@ -140,3 +146,9 @@ def test_stratified_exact_test_by_enumeration(tests):
 
 def test_stratified_exact_test_without_informative_tests_is_one():
     assert stratified_exact_test([2, 1], [1, 2], [0, 3], [0, 1]) == 1.0
+
+
+def test_stratified_exact_test_reads_whole_number_floats_as_counts():
+    tests = [(2, 1, 2, 1), (2, 1, 2, 2), (3, 1, 3, 2), (3, 1, 2, 1)]
+    nr, ng, k, kr = (np.array(col, dtype=float) for col in zip(*tests, strict=True))
+    assert stratified_exact_test(nr, ng, k, kr) == pytest.approx(_brute_stratified(tests), rel=1e-9)

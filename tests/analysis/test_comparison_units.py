@@ -191,11 +191,11 @@ def test_without_templates_the_model_has_no_design_terms_and_the_logit_can_be_le
         _clogit(y, is_ref[:, None], np.repeat(np.arange(8), 3)), abs=1e-3)
 
 
-def _ratio_round(ref_pos, grp_pos):
+def _ratio_round(ref_pos, grp_pos, n_ref=2, n_grp=1):
     rows = []
     for i, (kr, kg) in enumerate(zip(ref_pos, grp_pos, strict=True)):
-        rows += [{"test_id": f"t{i}", "target": "f", "group": "ref", "positive": j < kr} for j in range(2)]
-        rows.append({"test_id": f"t{i}", "target": "f", "group": "grp", "positive": bool(kg)})
+        rows += [{"test_id": f"t{i}", "target": "f", "group": "ref", "positive": j < kr} for j in range(n_ref)]
+        rows += [{"test_id": f"t{i}", "target": "f", "group": "grp", "positive": j < kg} for j in range(n_grp)]
     apps = Applications.from_records(rows)
     layout = Layout.of(apps)
     return compare(apps, layout, layout.group_code("ref"), layout.group_code("grp"), with_conditional_logit=False)
@@ -257,3 +257,86 @@ def test_groups_that_never_share_a_test_have_nothing_to_compare():
     assert (c.rate_ratio, c.rate_ratio_ci95) == (None, (None, None))
     assert c.regression is None and c.conditional_logit is None and c.sign_test_p is None
     assert c.test_counts == Counts(0, 0, 0, 0)
+
+
+def test_ratio_of_pooled_rates_with_a_single_positive_on_one_side():
+    assert _ratio_round([1, 0, 0], [0, 0, 0]).rate_ratio == math.inf  # one reference positive, none other
+    assert _ratio_round([0, 0, 0], [0, 1, 0]).rate_ratio == 0.0  # one positive of the other group
+
+
+def _cochran_interval(ref_pos, grp_pos, n_ref, n_grp, level=0.95):
+    """Ratio of pooled rates and its delta-method interval on the log scale, clustered by test (Cochran
+    1977, 6.11), in plain Python: u_t = (k_rt - P_r n_r) / K_r - (k_gt - P_g n_g) / K_g, Var = G/(G-1) sum u^2."""
+    g = len(ref_pos)
+    big_r, big_g = sum(ref_pos), sum(grp_pos)
+    p_r, p_g = big_r / (n_ref * g), big_g / (n_grp * g)
+    u = [(kr - p_r * n_ref) / big_r - (kg - p_g * n_grp) / big_g for kr, kg in zip(ref_pos, grp_pos, strict=True)]
+    se = math.sqrt(g / (g - 1) * sum(x * x for x in u))
+    z = norm.ppf(0.5 + level / 2)
+    ratio = p_r / p_g
+    return ratio, (ratio * math.exp(-z * se), ratio * math.exp(z * se))
+
+
+@pytest.mark.parametrize(("ref_pos", "grp_pos", "n_ref", "n_grp"), [
+    ([1, 0, 1, 1, 0], [2, 1, 0, 1, 2], 1, 2),  # one reference and two others per test
+    ([2, 1], [0, 1], 2, 1),  # two tests: G / (G - 1) = 2
+    ([3, 1, 2, 0], [1, 2, 2, 1], 3, 2),
+])
+def test_ratio_interval_by_hand(ref_pos, grp_pos, n_ref, n_grp):
+    c = _ratio_round(ref_pos, grp_pos, n_ref, n_grp)
+    ratio, (lo, hi) = _cochran_interval(ref_pos, grp_pos, n_ref, n_grp)
+    assert c.rate_ratio == pytest.approx(ratio) and c.rate_ratio_ci95 == (pytest.approx(lo), pytest.approx(hi))
+
+
+def _pairs_compare(pairs, **kwargs):
+    rows = []
+    for i, (r, g) in enumerate(pairs):
+        rows += [{"test_id": f"p{i}", "target": "f", "group": "ref", "positive": bool(r)},
+                 {"test_id": f"p{i}", "target": "f", "group": "grp", "positive": bool(g)}]
+    apps = Applications.from_records(rows)
+    layout = Layout.of(apps)
+    return compare(apps, layout, layout.group_code("ref"), layout.group_code("grp"), **kwargs)
+
+
+def test_paired_ratio_of_rates_at_its_edges():
+    # a = 1 both, b = 2 reference only, c = 1 other only: (a + b) / (a + c) = 3 / 2
+    assert _pairs_compare([(1, 1), (1, 0), (1, 0), (0, 1), (0, 0)]).rate_ratio == 1.5
+    # no positive of the other group (a = c = 0) but some of the reference: infinite; none at all: no ratio
+    assert _pairs_compare([(1, 0), (1, 0), (0, 0)]).rate_ratio == math.inf
+    assert _pairs_compare([(0, 0), (0, 0), (0, 0)]).rate_ratio is None
+
+
+def test_paired_sign_test_of_as_many_discordant_tests_each_way_is_one():
+    c = _pairs_compare([(1, 0), (1, 0), (0, 1), (0, 1), (1, 1)])
+    # b = c = 2: P(|X - 2| >= 0) = 1 for X ~ Bin(4, 1/2); mid-p 2 (11/16 - 6/32) = 1
+    assert c.sign_test_p == pytest.approx(binomtest(2, 4).pvalue) == pytest.approx(1.0)
+    assert c.sign_test_mid_p == pytest.approx(1.0)
+
+
+def test_model_with_templates_at_another_level():
+    apps, layout, ref, grp, rows = _multi_round()
+    c = compare(apps, layout, ref, grp, level=0.9, with_conditional_logit=False)
+    y = np.array([r["positive"] for r in rows], float)
+    is_ref = np.array([r["group"] == "ref" for r in rows], float)
+    template_b = np.array([r["template"] == "B" for r in rows], float)
+    full = OLS(y, np.column_stack([np.ones(24), is_ref, template_b])).fit(
+        cov_type="cluster", cov_kwds={"groups": np.repeat(np.arange(8), 3)})
+    q = t.ppf(0.95, 7)
+    assert c.regression.ci95 == (pytest.approx(full.params[1] - q * full.bse[1]),
+                                 pytest.approx(full.params[1] + q * full.bse[1]))
+
+
+def test_conditional_logit_with_templates_at_another_level():
+    apps, layout, ref, grp, rows = _multi_round()
+    c = compare(apps, layout, ref, grp, level=0.9)
+    y = np.array([r["positive"] for r in rows], float)
+    is_ref = np.array([r["group"] == "ref" for r in rows], float)
+    template_b = np.array([r["template"] == "B" for r in rows], float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ModelWarning)
+        fit = ConditionalLogit(y, np.column_stack([is_ref, template_b]), groups=np.repeat(np.arange(8), 3)).fit(
+            method="bfgs", gtol=1e-12, maxiter=500, disp=False)
+    z = norm.ppf(0.95)
+    lo, hi = c.conditional_logit.odds_ratio_ci95
+    assert math.log(lo) == pytest.approx(fit.params[0] - z * fit.bse[0], abs=2e-3)
+    assert math.log(hi) == pytest.approx(fit.params[0] + z * fit.bse[0], abs=2e-3)

@@ -206,3 +206,23 @@ def test_krw_between_sd_is_floored_at_zero():
     layout, ref, grp = _krw_layout(same)
     est = krw_estimates(layout, ref, grp)
     assert est.between_sd == 0.0 and est.shrunk_gap.tolist() == pytest.approx([0.25, 0.25])
+
+
+def test_krw_pooled_sd_with_one_degree_of_freedom():
+    from analysis.krw import krw_estimates
+
+    # the only target with more than one job has two equal gaps: the pooled within-target SD over its
+    # one degree of freedom is 0, so its SE for the between-target figures is 0 (finite): it gives the mean
+    layout, ref, grp = _krw_layout({"C": [(1, 1, 1, 0)] * 2, "D": KRW_ROUND["D"]})
+    est = krw_estimates(layout, ref, grp)
+    assert est.mean_gap == 1.0 and est.between_sd is None
+
+
+def test_krw_estimates_of_equal_gaps_everywhere_raise_no_floating_point_warning():
+    from analysis.krw import krw_estimates
+
+    # every job's gap is 1: SEs 0, pooled SD 0, between SD 0; the shrinkage weight is 0 / 0 (undefined)
+    # and must not escape as a RuntimeWarning (warnings are errors in this suite)
+    layout, ref, grp = _krw_layout({"C": [(1, 1, 1, 0)] * 3, "G": [(1, 1, 1, 0)] * 4})
+    est = krw_estimates(layout, ref, grp)
+    assert est.between_sd == 0.0 and est.mean_gap == 1.0 and est.se.tolist() == [0.0, 0.0]
