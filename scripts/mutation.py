@@ -94,7 +94,9 @@ def configure(workdir: Path, suite: Suite, files: tuple[str, ...]) -> None:
 
 
 def run_suite(suite: Suite, files: tuple[str, ...], equivalent: dict[str, str], show: bool,
-              jobs: int | None = None) -> list[tuple]:
+              jobs: int | None = None, tests: tuple[str, ...] = ()) -> list[tuple]:
+    if tests:
+        suite = Suite(suite.name, suite.files, tests)
     with tempfile.TemporaryDirectory(prefix=f"mutation-{suite.name}-") as temporary:
         workdir = Path(temporary)
         copy_project(workdir)
@@ -132,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--goal", type=float, default=0.9, help="kill rate every file must reach")
     parser.add_argument("--show", action="store_true", help="print the diff of every survivor")
     parser.add_argument("--jobs", type=int, help="mutants run at once (default: one per core)")
+    parser.add_argument("--tests", action="append", default=[],
+                        help="only these test files instead of the suite's (quicker; a mutant killed by them is "
+                             "killed, but a survivor may still be killed by the whole suite)")
     args = parser.parse_args(argv)
     equivalent = equivalent_mutants()
     rows = []
@@ -140,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         files = tuple(f for f in suite.files if not args.file or f in args.file)
         if files:
-            rows += run_suite(suite, files, equivalent, args.show, args.jobs)
+            rows += run_suite(suite, files, equivalent, args.show, args.jobs, tuple(args.tests))
     print(f"\n{'file':45} {'mutants':>8} {'equiv.':>7} {'killed':>7} {'timeouts':>9} {'survived':>9} {'kill rate':>10}")
     for name, total, equivalents, killed, timeouts, survivors, rate in rows:
         print(f"{name:45} {total:8d} {equivalents:7d} {killed:7d} {timeouts:9d} {len(survivors):9d} {rate:9.1%}")
@@ -151,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         if survivors:
             print(f"\nsurvivors in {name} ({'below' if rate < args.goal else 'at or above'} the goal):")
             print("\n".join(f"  {s}" for s in survivors))
+    if args.tests:
+        print(f"\ntests limited to {' '.join(args.tests)}: survivors are candidates until the whole suite runs")
     below = [row[0] for row in rows if row[-1] < args.goal]
     if below:
         print(f"\nbelow {args.goal:.0%}: {', '.join(below)}")
