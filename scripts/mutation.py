@@ -49,8 +49,6 @@ SUITES = (
 )
 TIMEOUTS = {36, 24, -24, 152, 255}  # mutmut's CPU limit (SIGXCPU) or its wall-clock bound
 KILLED = {1, 3, 37} | TIMEOUTS  # failing tests, pytest error, type check, timeouts
-SURVIVED = {0}
-NO_TESTS = {5, 33}
 
 
 def equivalent_mutants() -> dict[str, str]:
@@ -121,7 +119,9 @@ def summarise(workdir: Path, name: str, equivalent: dict[str, str]) -> tuple:
     counted = {k: v for k, v in codes.items() if k not in equivalent}
     killed = sum(1 for v in counted.values() if v in KILLED)
     timeouts = sum(1 for v in counted.values() if v in TIMEOUTS)
-    survivors = sorted(k for k, v in counted.items() if v in SURVIVED or v in NO_TESTS or v is None)
+    # Anything else (not run, no tests, an exit code mutmut does not name, such as -9 when the
+    # system killed the process) counts against the file until a run decides it.
+    survivors = sorted(k for k, v in counted.items() if v not in KILLED)
     considered = killed + len(survivors)
     rate = killed / considered if considered else 1.0
     return name, len(codes), len(codes) - len(counted), killed, timeouts, survivors, rate
