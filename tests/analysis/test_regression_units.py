@@ -3,6 +3,7 @@ and the clustered LPM against statsmodels, and every early return with the value
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -314,3 +315,90 @@ def test_a_design_term_varying_within_a_single_test_stays_in_the_model():
     assert got.se == pytest.approx(float(fit.bse[0]), rel=1e-6)
     # and it matters: without the term the estimate is 0.7 % lower
     assert abs(conditional_logit(y, is_ref, test, {}).log_odds_ratio - got.log_odds_ratio) > 1e-3
+
+
+# ---------------------------------------------------------------- what the fit reports when statsmodels fails
+
+class _Fit:
+    """A fitted result as statsmodels returns it: params and bse."""
+
+    def __init__(self, beta, se):
+        self.params, self.bse = np.array([beta]), np.array([se])
+
+
+def _patch_fit(monkeypatch, fit):
+    monkeypatch.setattr(SmConditionalLogit, "fit", lambda self, **kwargs: fit(self))
+
+
+@pytest.mark.parametrize("error", [np.linalg.LinAlgError("Singular matrix"), ValueError("bad groups")])
+def test_a_fit_that_raises_is_reported_not_hidden(monkeypatch, error):
+    def fit(model):
+        raise error
+    _patch_fit(monkeypatch, fit)
+    y, is_ref, test, _ = _two_plus_two(7, 60)
+    got = conditional_logit(y, is_ref, test, {})
+    assert (got.log_odds_ratio, got.se, got.p_value, got.odds_ratio, got.odds_ratio_ci95) == (
+        None, None, None, None, (None, None))
+    total = np.bincount(test, weights=y)
+    assert got.informative_tests == int(np.sum((total > 0) & (total < 4)))
+    assert got.note == f"could not be fitted: {error}"
+
+
+@pytest.mark.parametrize("beta, se", [(np.nan, 0.3), (0.4, np.inf), (0.4, 0.0), (np.inf, 1.0)])
+def test_a_fit_without_a_finite_estimate_and_positive_se_is_separation(monkeypatch, beta, se):
+    _patch_fit(monkeypatch, lambda model: _Fit(beta, se))
+    y, is_ref, test, _ = _two_plus_two(7, 60)
+    got = conditional_logit(y, is_ref, test, {})
+    assert (got.log_odds_ratio, got.se, got.p_value, got.odds_ratio, got.odds_ratio_ci95) == (
+        None, None, None, None, (None, None))
+    assert got.informative_tests > 0
+    assert got.note == "separation: the odds ratio is not finite"
+
+
+def test_non_convergence_is_noted_and_other_warnings_pass_through(monkeypatch):
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+    def fit(model):
+        warnings.warn("Maximum Likelihood optimization failed to converge", ConvergenceWarning, stacklevel=1)
+        warnings.warn("something else", UserWarning, stacklevel=1)
+        return _Fit(math.log(2.0), 0.5)
+    _patch_fit(monkeypatch, fit)
+    y, is_ref, test, _ = _two_plus_two(7, 60)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        got = conditional_logit(y, is_ref, test, {})
+    assert [(w.category, str(w.message)) for w in seen] == [(UserWarning, "something else")]
+    assert got.note == "the optimiser did not converge; read the estimate with care"
+    # the estimate is still reported: OR 2, Wald z = log 2 / 0.5, interval exp(log 2 -+ 1.959964 x 0.5)
+    assert got.odds_ratio == pytest.approx(2.0) and got.se == 0.5
+    assert got.p_value == pytest.approx(2 * norm.sf(math.log(2.0) / 0.5))
+    assert got.odds_ratio_ci95 == pytest.approx((2 * math.exp(-1.959964 * 0.5), 2 * math.exp(1.959964 * 0.5)),
+                                                rel=1e-6)
+
+
+def test_a_converged_fit_has_an_empty_note_and_passes_no_warning(monkeypatch):
+    _patch_fit(monkeypatch, lambda model: _Fit(-0.2, 0.1))
+    y, is_ref, test, _ = _two_plus_two(7, 60)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        got = conditional_logit(y, is_ref, test, {})
+    assert seen == [] and got.note == "" and got.odds_ratio == pytest.approx(math.exp(-0.2))
+
+
+def test_design_terms_not_of_full_rank_leave_only_the_group_in_the_conditional_logit():
+    # two copies of the same template split: together not of full rank, both dropped
+    y, is_ref, test, template = _two_plus_two(8, 200)
+    twice = conditional_logit(y, is_ref, test, {"template": template, "copy": np.where(template == "A", "x", "y")})
+    alone = conditional_logit(y, is_ref, test, {})
+    assert twice.log_odds_ratio == pytest.approx(alone.log_odds_ratio, rel=1e-9)
+    assert twice.se == pytest.approx(alone.se, rel=1e-9)
+
+
+def test_default_level_is_95_percent():
+    got = matched_pairs_logit(12, 5)
+    se = math.sqrt(1 / 12 + 1 / 5)
+    assert got.odds_ratio_ci95 == pytest.approx((2.4 * math.exp(-1.959964 * se), 2.4 * math.exp(1.959964 * se)),
+                                                rel=1e-6)
+    y, is_ref, test, _ = _two_plus_two(7, 250)
+    a, b = conditional_logit(y, is_ref, test, {}), conditional_logit(y, is_ref, test, {}, 0.95)
+    assert a.odds_ratio_ci95 == b.odds_ratio_ci95
