@@ -116,6 +116,7 @@ def test_conditional_logit_with_no_informative_test():
     y = np.repeat([1.0, 0.0, 1.0, 0.0, 0.0, 1.0], 4)
     got = conditional_logit(y, np.tile([1.0, 1.0, 0.0, 0.0], 6), test, {})
     assert got.odds_ratio is None and got.informative_tests == 0 and got.note == "no informative test"
+    assert (got.log_odds_ratio, got.se, got.p_value, got.odds_ratio_ci95) == (None, None, None, (None, None))
 
 
 def test_conditional_logit_when_the_informative_tests_hold_one_group_only():
@@ -138,6 +139,7 @@ def test_complete_separation_either_way_is_named(favoured):
     got = conditional_logit(y, np.tile([1.0, 1.0, 0.0, 0.0], len(rows)), test, {})
     side = "the reference group" if favoured == "reference" else "the other group"
     assert got.odds_ratio is None and got.informative_tests == 3
+    assert (got.log_odds_ratio, got.se, got.p_value, got.odds_ratio_ci95) == (None, None, None, (None, None))
     assert got.note == (f"complete separation: every informative test favoured {side} as far as it could; "
                         "no finite odds ratio")
 
