@@ -400,3 +400,36 @@ def test_a_group_that_never_meets_the_reference_gets_no_targets_but_the_others_k
     assert [t.group for t in result.targets] == ["a"] * 5 + ["b"] * 5
     assert [m.group for m in result.mixtures] == ["a", "b"]
     assert [t.flagged for t in result.targets] == [True] + [False] * 4 + [True] + [False] * 4
+
+
+def test_mixture_and_posteriors_are_the_fit_on_the_informative_tests():
+    # 120 targets x 20 pairs, 30 % of targets at 0.7 against 0.05 (tests/analysis/test_calibration.py):
+    # a round whose mixture passes its checks. Its figures must be those of fit_mixture and
+    # calibration on the informative pairs (exactly one positive), target by target.
+    from analysis import calibration
+    from analysis.bayes import fit_mixture
+    from tests.analysis.test_calibration import _round
+
+    apps, _ = _round(2, 120, 20, 0.3, 0.7, 0.05)
+    result = analyse_round(apps, "ref", conditional_logit=False)
+    # tests and targets are coded in the order of their labels as text ("0", "1", "10", "100", ...)
+    tests = sorted(range(2400), key=str)
+    pos = apps.positive.reshape(-1, 2)[tests]
+    # targets likewise
+    code = {label: k for k, label in enumerate(sorted(str(i) for i in range(120)))}
+    owner = np.array([code[str(i // 20)] for i in tests])
+    inf = pos.sum(axis=1) == 1
+    ones = np.ones(int(inf.sum()), int)
+    args = (owner[inf], ones, ones, ones)
+    fit = fit_mixture(*args, pos[inf, 0].astype(int), 120)
+    check = calibration.check(fit, *args, 120)
+    assert check["passed"]
+    mixture = result.mixtures[0]
+    assert (mixture.share_discriminating, mixture.odds_ratio_discriminating, mixture.identified) == (
+        pytest.approx(fit.share), pytest.approx(fit.odds_ratio), fit.converged)
+    assert mixture.calibration == check and mixture.targets == 120
+    lo, hi = calibration.posterior_range(fit, tuple(check["share_interval"]))
+    for i, t in enumerate(result.targets):
+        assert code[t.target] == i
+        assert t.posterior_probability == pytest.approx(fit.posterior[i])
+        assert t.posterior_interval == pytest.approx((lo[i], hi[i]))
