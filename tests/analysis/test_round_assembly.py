@@ -261,6 +261,7 @@ KRW_ROUND = {
     "mixed": [(1, 0)] * 55 + [(0, 1)] * 45 + [(0, 0)] * 50,
     "null1": [(1, 0)] * 40 + [(0, 1)] * 40 + [(1, 1)] * 70,
     "null2": [(1, 0)] * 30 + [(0, 1)] * 45 + [(0, 0)] * 75,
+    "alike": [(1, 1)] * 75 + [(0, 0)] * 75,  # every job gap 0: SE 0 as well, exact p = 1, not flagged
 }
 
 
@@ -284,8 +285,9 @@ def test_krw_p_values_are_the_z_test_with_the_exact_test_where_it_is_undefined(k
     for name, tests in KRW_ROUND.items():
         gaps = np.array([r - o for r, o in tests], float)
         se = gaps.std(ddof=1) / np.sqrt(len(gaps))
-        expected_p[name] = float(norm.sf(gaps.mean() / se)) if se > 0 else 0.5 ** 150
+        expected_p[name] = float(norm.sf(gaps.mean() / se)) if se > 0 else (0.5 ** 150 if name == "allref" else 1.0)
     assert by["allref"].p_source == "exact" and by["allref"].krw.p_source == "exact"
+    assert by["alike"].p_source == "exact"
     assert all(by[n].p_source == "z" for n in ("mixed", "null1", "null2"))
     assert [t.p_value for t in krw_result.targets] == pytest.approx([expected_p[t.target] for t in krw_result.targets])
     q = multipletests([expected_p[t.target] for t in krw_result.targets], method="fdr_bh")[1]
@@ -312,7 +314,7 @@ def test_krw_further_tests_grow_the_z_statistic_with_the_square_root_of_the_jobs
 
 def test_krw_notes_say_how_many_comparisons_fell_back_to_the_exact_test(krw_result):
     assert krw_result.notes == (
-        "KRW z-test undefined (standard error 0 or a single test) for 1 target comparison(s): "
+        "KRW z-test undefined (standard error 0 or a single test) for 2 target comparison(s): "
         "their exact one-sided p-value is used instead",)
     assert krw_result.target_method == "krw"
 
@@ -371,8 +373,9 @@ def test_one_storey_count_is_written_once():
 def test_krw_favoured_means_a_positive_gap(krw_result):
     # null1: 40 against 40, gap exactly 0, not favoured; null2 favours the other group
     levels = {t.target: t.evidence_level for t in krw_result.targets}
-    assert levels == {"allref": "flagged", "mixed": "weak", "null1": "no_indication", "null2": "no_indication"}
-    assert [t.further_tests_needed is None for t in krw_result.targets] == [True, False, True, True]
+    assert levels == {"allref": "flagged", "mixed": "weak", "null1": "no_indication", "null2": "no_indication",
+                      "alike": "no_informative_test"}
+    assert [t.further_tests_needed is None for t in krw_result.targets] == [True, True, False, True, True]
 
 
 def test_a_round_where_no_group_meets_the_reference_has_no_targets():
