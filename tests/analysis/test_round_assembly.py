@@ -436,3 +436,19 @@ def test_mixture_and_posteriors_are_the_fit_on_the_informative_tests():
         assert code[t.target] == i
         assert t.posterior_probability == pytest.approx(fit.posterior[i])
         assert t.posterior_interval == pytest.approx((lo[i], hi[i]))
+
+
+def test_shrunk_gaps_are_krw_estimates_of_each_comparison(result):
+    # the empirical-Bayes step itself is tested in test_validation_kline_rose_walters; here: each
+    # target gets its own comparison's shrunk gap
+    from analysis.krw import krw_estimates
+
+    layout = Layout.of(_apps())
+    ref = layout.group_code("ref")
+    expected = []
+    for group in ("a", "b"):
+        est = krw_estimates(layout, ref, layout.group_code(group))
+        expected += [None if not np.isfinite(v) else float(v) for v in est.shrunk_gap]
+    assert any(v is not None for v in expected)
+    assert [t.krw.shrunk_gap for t in result.targets] == pytest.approx(expected)
+    assert [t.shrunk_gap for t in result.targets] == pytest.approx(expected)
