@@ -452,3 +452,33 @@ def test_shrunk_gaps_are_krw_estimates_of_each_comparison(result):
     assert any(v is not None for v in expected)
     assert [t.krw.shrunk_gap for t in result.targets] == pytest.approx(expected)
     assert [t.shrunk_gap for t in result.targets] == pytest.approx(expected)
+
+
+def test_multi_application_targets_favoured_by_expected_positives_not_by_the_mean_gap():
+    # Five comparisons (ref-x at four targets, ref-y at p21), none flagged: alone-threshold 0.05 / 5 = 0.01.
+    # w: tests (1+1: ref +) and (2+2: ref 0 of 2, x 1 of 2): expected ref positives 1/2 + 2/4 = 1 = observed,
+    #    not favoured, though the mean job gap (1 - 1/2) / 2 = 0.25 is positive.
+    # big: (1 ref +, 5 x -) and a pair won by x: expected 1/6 + 1/2 = 0.67 < 1, favoured; but one test
+    #    favours each side, so no pattern of further tests favours the reference: no count.
+    # nf: 3 pairs won by ref, 2 tests (1 ref -, 5 x +): expected 1.5 + 2 x 5/6 = 3.17 > 3, not favoured.
+    # p21: 2 pairs won by ref, 1 by x: 2 > 1.5, favoured by half a positive; min p 1/8 > 0.01.
+    # p21 for y (the third applicant, never positive): 2 of 2 discordant for ref, min p 1/4 > 0.01.
+    ref, x, y = "ref", "x", "y"
+    design = {
+        "w": [[(ref, 1), (x, 0)], [(ref, 0), (ref, 0), (x, 1), (x, 0)]],
+        "p21": [[(ref, 1), (x, 0), (y, 0)], [(ref, 1), (x, 0), (y, 0)], [(ref, 0), (x, 1), (y, 0)]],
+        "big": [[(ref, 1)] + [(x, 0)] * 5, [(ref, 0), (x, 1)]],
+        "nf": [[(ref, 1), (x, 0)]] * 3 + [[(ref, 0)] + [(x, 1)] * 5] * 2,
+    }
+    rows = [{"test_id": f"{target}-{i}", "target": target, "group": group, "positive": bool(positive)}
+            for target, tests in design.items() for i, apps in enumerate(tests) for group, positive in apps]
+    result = analyse_round(Applications.from_records(rows), "ref")
+    got = {(t.target, t.group): (t.evidence_level, t.further_tests_needed) for t in result.targets}
+    assert got == {
+        ("big", "x"): ("cannot_reach", None), ("nf", "x"): ("no_indication", None),
+        ("p21", "x"): ("cannot_reach", _further_by_scan(3, 2, 1, 0.01)), ("w", "x"): ("no_indication", None),
+        ("p21", "y"): ("cannot_reach", _further_by_scan(3, 2, 0, 0.01)),
+    }
+    assert all(t.flag_threshold == pytest.approx(0.01) for t in result.targets)
+    w = next(t for t in result.targets if t.target == "w")
+    assert w.exact.expected_reference_positives == pytest.approx(1.0) and w.gap == pytest.approx(0.25)
