@@ -6,6 +6,7 @@ with scipy.stats.binom, Benjamini-Hochberg by statsmodels, and the thresholds wo
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -482,3 +483,65 @@ def test_multi_application_targets_favoured_by_expected_positives_not_by_the_mea
     assert all(t.flag_threshold == pytest.approx(0.01) for t in result.targets)
     w = next(t for t in result.targets if t.target == "w")
     assert w.exact.expected_reference_positives == pytest.approx(1.0) and w.gap == pytest.approx(0.25)
+
+
+# ---------------------------------------------------------------- the round's other parts, in their places
+
+def _with_city(apps: Applications) -> Applications:
+    city = np.where(np.char.startswith(apps.target, "t1") | np.char.startswith(apps.target, "t2"), "Gent", "Luik")
+    return Applications(test_id=apps.test_id, target=apps.target, group=apps.group, positive=apps.positive,
+                        attributes={"city": city})
+
+
+def test_the_round_carries_each_module_s_figures_at_its_level():
+    # The figures themselves are checked in their own modules' tests; here: each is the one of this
+    # round, at the requested level, in its place.
+    from analysis.balance import balance_checks
+    from analysis.breakdowns import breakdown
+    from analysis.comparison import compare
+    from analysis.omnibus import cochran_q
+    from analysis.rates import group_rates
+
+    apps = _with_city(_apps())
+    layout = Layout.of(apps)
+    result = analyse_round(apps, "ref", by=["city"], level=0.9)
+    ref = layout.group_code("ref")
+    assert result.groups == group_rates(layout, 0.9) and result.groups != group_rates(layout, 0.95)
+    expected = [dataclasses.replace(compare(apps, layout, ref, g, level=0.9), between_target_sd=c.between_target_sd,
+                                    sign_test_p_holm=c.sign_test_p_holm)
+                for g, c in zip((0, 1), result.comparisons, strict=True)]
+    assert list(result.comparisons) == expected
+    assert result.breakdowns == {"city": breakdown(apps, layout, "city", "ref", 0.9)}
+    assert result.balance == balance_checks(apps)
+    assert result.omnibus == cochran_q(layout) and result.omnibus is not None  # three groups
+    assert result.sensitivity == {"q_method": {"method": "storey", "applicable": False,
+                                               "reason": "fewer than 50 target comparisons"}, "storey_lambda": []}
+    assert analyse_round(apps, "ref").breakdowns == {} and analyse_round(apps, "ref").awareness_only is False
+
+
+def test_holm_adjusts_the_sign_tests_of_two_or_more_comparisons_only(result):
+    p = [c.sign_test_p for c in result.comparisons]
+    holm = multipletests(p, method="holm")[1]
+    assert [c.sign_test_p_holm for c in result.comparisons] == pytest.approx(list(holm))
+    apps = _apps()
+    single = analyse_round(apps.subset(apps.group != "b"), "ref")
+    assert single.comparisons[0].sign_test_p_holm is None
+
+
+def test_krw_is_refused_with_too_few_tests_per_target():
+    with pytest.raises(ValueError, match="target_method 'krw' needs at least 150 tests per target"):
+        analyse_round(_apps(), "ref", target_method="krw")
+
+
+def test_conditional_logit_as_requested_for_every_comparison(monkeypatch):
+    # two plus one per test (not pairs): fitted when asked, left out when not; skipped notes for each group
+    rows = []
+    for i, (r1, r2, o, o2) in enumerate([(1, 0, 0, 1), (0, 1, 0, 0), (1, 1, 0, 1), (0, 0, 1, 0), (1, 0, 1, 1)] * 3):
+        for group, positive in (("ref", r1), ("ref", r2), ("x", o), ("y", o2)):
+            rows.append({"test_id": str(i), "target": f"t{i % 3}", "group": group, "positive": bool(positive)})
+    apps = Applications.from_records(rows)
+    assert all(c.conditional_logit is not None for c in analyse_round(apps, "ref", conditional_logit=True).comparisons)
+    assert all(c.conditional_logit is None for c in analyse_round(apps, "ref", conditional_logit=False).comparisons)
+    monkeypatch.setattr(round_module, "CONDITIONAL_LOGIT_AUTO_MAX", 2)
+    notes = analyse_round(apps, "ref").notes
+    assert [n.split(" skipped")[0] for n in notes[:2]] == ["conditional logit for x", "conditional logit for y"]
