@@ -545,3 +545,21 @@ def test_conditional_logit_as_requested_for_every_comparison(monkeypatch):
     monkeypatch.setattr(round_module, "CONDITIONAL_LOGIT_AUTO_MAX", 2)
     notes = analyse_round(apps, "ref").notes
     assert [n.split(" skipped")[0] for n in notes[:2]] == ["conditional logit for x", "conditional logit for y"]
+
+
+def test_storey_note_with_three_counts_gives_the_lowest_and_the_highest():
+    # p: ten 2^-7, five 2^-6, ten 2^-5, eight P(Bin(3) >= 2) = 1/2, seventeen 1 (one test won by x).
+    # BH: 10 (rank 15 bound 0.015 < 2^-6). Storey pi0 = (1 + #{p > lam}) / (50 (1 - lam)):
+    # lam 0.5: 18/25 = 0.72, every rank up to 25 passes (bound 0.05 x 25 / 36 = 0.035 >= 2^-5): 25;
+    # lam 0.6: 18/20 = 0.9, rank 15 passes (0.0167 >= 2^-6), rank 25 not (0.028 < 2^-5): 15;
+    # lam 0.7 and ties at 0.5 counted: pi0 1, as BH: 10. Three counts, the note gives 10 to 25.
+    kinds = ([[(1, 0)] * 7] * 10 + [[(1, 0)] * 6] * 5 + [[(1, 0)] * 5] * 10
+             + [[(1, 0)] * 2 + [(0, 1)]] * 8 + [[(0, 1)]] * 17)
+    rows = []
+    for t, tests in enumerate(kinds):
+        for i, (r, o) in enumerate(tests):
+            rows += [{"test_id": f"{t}-{i}", "target": f"t{t:02d}", "group": "ref", "positive": bool(r)},
+                     {"test_id": f"{t}-{i}", "target": f"t{t:02d}", "group": "x", "positive": bool(o)}]
+    notes = analyse_round(Applications.from_records(rows), "ref").notes
+    assert notes == ("with q-method storey 25 comparison(s) would be flagged (here 10)",
+                     "Storey q-values with lambda 0.5, 0.6, 0.7 and either tie rule flag 10 to 25 comparison(s)")
