@@ -404,3 +404,37 @@ def test_default_level_is_95_percent():
     y, is_ref, test, _ = _two_plus_two(7, 250)
     a, b = conditional_logit(y, is_ref, test, {}), conditional_logit(y, is_ref, test, {}, 0.95)
     assert a.odds_ratio_ci95 == b.odds_ratio_ci95
+
+
+def test_lpm_early_returns_keep_terms_counts_and_every_note():
+    # one test of four (ref A, ref B, other A, other B): full rank with template, but one cluster
+    reg = lpm_clustered(np.array([1.0, 0, 1, 1]), np.array([1.0, 1, 0, 0]), np.zeros(4, int),
+                        {"template": np.array(["A", "B", "A", "B"])})
+    assert (reg.coefficient, reg.applications, reg.clusters, reg.terms, reg.note) == (None, 4, 1, ("template[B]",), "")
+    # one pair with two send orders: R2 = 1 (total sum of squares 1/2), left out, said even without inference
+    reg = lpm_clustered(np.array([1.0, 0]), np.array([1.0, 0]), np.zeros(2, int), {"send_order": np.array(["1", "2"])})
+    assert reg.note == "send_order left out of the model: nearly collinear with the groups (R2 = 1.00)"
+    # two such factors: both notes, joined by "; "
+    reg = lpm_clustered(np.array([1.0, 0]), np.array([1.0, 0]), np.zeros(2, int),
+                        {"send_order": np.array(["1", "2"]), "template": np.array(["A", "B"])})
+    assert reg.note == ("send_order left out of the model: nearly collinear with the groups (R2 = 1.00); "
+                        "template left out of the model: nearly collinear with the groups (R2 = 1.00)")
+    empty = lpm_clustered(np.array([]), np.array([]), np.array([], int), {})
+    assert (empty.coefficient, empty.applications, empty.clusters) == (None, 0, 0)
+
+
+def test_lpm_with_every_application_positive_reports_exactly_zero():
+    reg = lpm_clustered(np.ones(8), np.tile([1.0, 0.0], 4), np.repeat(np.arange(4), 2), {})
+    assert (reg.coefficient, reg.se_clustered, reg.p_value, reg.note) == (0.0, None, None, NO_VARIATION)
+
+
+def test_lpm_with_exactly_two_tests_and_its_default_level():
+    y = np.array([1.0, 0, 1, 0, 0, 1, 1, 1])
+    is_ref = np.array([1.0, 1, 0, 0, 1, 1, 0, 0])
+    test = np.repeat([0, 1], 4)
+    reg = lpm_clustered(y, is_ref, test, {})
+    params, cov = _sm_cluster(y, np.column_stack([np.ones(8), is_ref]), test)
+    se = math.sqrt(cov[1, 1])
+    assert reg.clusters == 2 and reg.coefficient == pytest.approx(params[1]) and reg.se_clustered == pytest.approx(se)
+    q = t.ppf(0.975, 1)  # default level 95 %, t with G - 1 = 1 degree of freedom
+    assert reg.ci95 == pytest.approx((params[1] - q * se, params[1] + q * se))
