@@ -437,6 +437,17 @@ def test_mixture_and_posteriors_are_the_fit_on_the_informative_tests():
         assert code[t.target] == i
         assert t.posterior_probability == pytest.approx(fit.posterior[i])
         assert t.posterior_interval == pytest.approx((lo[i], hi[i]))
+    # one more target whose three pairs are all concordant: no posterior and no band for it
+    extra = Applications(test_id=np.repeat(["z0", "z1", "z2"], 2), target=np.full(6, "z"),
+                         group=np.tile(["ref", "grp"], 3), positive=np.ones(6, bool))
+    more = Applications(test_id=np.concatenate([apps.test_id, extra.test_id]),
+                        target=np.concatenate([apps.target, extra.target]),
+                        group=np.concatenate([apps.group, extra.group]),
+                        positive=np.concatenate([apps.positive, extra.positive]))
+    with_z = analyse_round(more, "ref", conditional_logit=False)
+    assert with_z.mixtures[0].calibration["passed"]
+    z = next(t for t in with_z.targets if t.target == "z")
+    assert z.informative_tests == 0 and z.posterior_probability is None and z.posterior_interval is None
 
 
 def test_shrunk_gaps_are_krw_estimates_of_each_comparison(result):
