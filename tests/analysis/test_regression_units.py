@@ -438,3 +438,17 @@ def test_lpm_with_exactly_two_tests_and_its_default_level():
     assert reg.clusters == 2 and reg.coefficient == pytest.approx(params[1]) and reg.se_clustered == pytest.approx(se)
     q = t.ppf(0.975, 1)  # default level 95 %, t with G - 1 = 1 degree of freedom
     assert reg.ci95 == pytest.approx((params[1] - q * se, params[1] + q * se))
+
+
+def test_lpm_without_inference_still_reports_its_counts_terms_and_notes():
+    y, ref, test = _pair_rows([(1, 1), (0, 0), (1, 1), (0, 0), (0, 0)])  # no discordant pair: se 0
+    template = np.tile(["A", "B"], 5)  # B always the other applicant: collinear with the groups
+    reg = lpm_clustered(y, ref, test, {"template": template})
+    assert (reg.applications, reg.clusters, reg.terms) == (10, 5, ())
+    assert reg.note == ("template left out of the model: nearly collinear with the groups (R2 = 1.00); "
+                        + NO_VARIATION)
+    city = np.repeat(["Gent", "Luik", "Gent", "Luik", "Gent"], 2)  # constant within pairs, kept
+    reg = lpm_clustered(y, ref, test, {"city": city})
+    assert (reg.se_clustered, reg.applications, reg.terms, reg.note) == (None, 10, ("city[Luik]",), NO_VARIATION)
+    flat = lpm_clustered(np.zeros(10), ref, test, {"city": city})
+    assert (flat.coefficient, flat.applications, flat.terms) == (0.0, 10, ("city[Luik]",))
