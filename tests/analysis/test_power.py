@@ -260,6 +260,7 @@ def test_tests_needed_is_the_first_n_of_its_documented_scan():
     (0.05, 1e-6, 0.99, 21),  # 2 x 2^-21 = 9.5e-7
     (0.3, 0.001, 0.99, 11),  # 2 x 2^-11 = 0.00098
     (0.001, 1e-6, 0.95, 21),  # past 2000 tests
+    (0.2, 0.01, 0.99, 8),  # 0.7 of Connor's n (76) is the answer itself: no smaller n can reach 99 %
 ])
 def test_tests_needed_when_no_test_favours_the_other_group(d, alpha, power, m_min):
     # gap = discordance: every discordant test favours the reference, so the exact test rejects

@@ -3,6 +3,7 @@ and the clustered LPM against statsmodels, and every early return with the value
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -115,6 +116,7 @@ def test_conditional_logit_with_no_informative_test():
     y = np.repeat([1.0, 0.0, 1.0, 0.0, 0.0, 1.0], 4)
     got = conditional_logit(y, np.tile([1.0, 1.0, 0.0, 0.0], 6), test, {})
     assert got.odds_ratio is None and got.informative_tests == 0 and got.note == "no informative test"
+    assert (got.log_odds_ratio, got.se, got.p_value, got.odds_ratio_ci95) == (None, None, None, (None, None))
 
 
 def test_conditional_logit_when_the_informative_tests_hold_one_group_only():
@@ -137,6 +139,7 @@ def test_complete_separation_either_way_is_named(favoured):
     got = conditional_logit(y, np.tile([1.0, 1.0, 0.0, 0.0], len(rows)), test, {})
     side = "the reference group" if favoured == "reference" else "the other group"
     assert got.odds_ratio is None and got.informative_tests == 3
+    assert (got.log_odds_ratio, got.se, got.p_value, got.odds_ratio_ci95) == (None, None, None, (None, None))
     assert got.note == (f"complete separation: every informative test favoured {side} as far as it could; "
                         "no finite odds ratio")
 
@@ -314,3 +317,138 @@ def test_a_design_term_varying_within_a_single_test_stays_in_the_model():
     assert got.se == pytest.approx(float(fit.bse[0]), rel=1e-6)
     # and it matters: without the term the estimate is 0.7 % lower
     assert abs(conditional_logit(y, is_ref, test, {}).log_odds_ratio - got.log_odds_ratio) > 1e-3
+
+
+# ---------------------------------------------------------------- what the fit reports when statsmodels fails
+
+class _Fit:
+    """A fitted result as statsmodels returns it: params and bse."""
+
+    def __init__(self, beta, se):
+        self.params, self.bse = np.array([beta]), np.array([se])
+
+
+def _patch_fit(monkeypatch, fit):
+    monkeypatch.setattr(SmConditionalLogit, "fit", lambda self, **kwargs: fit(self))
+
+
+@pytest.mark.parametrize("error", [np.linalg.LinAlgError("Singular matrix"), ValueError("bad groups")])
+def test_a_fit_that_raises_is_reported_not_hidden(monkeypatch, error):
+    def fit(model):
+        raise error
+    _patch_fit(monkeypatch, fit)
+    y, is_ref, test, _ = _two_plus_two(7, 60)
+    got = conditional_logit(y, is_ref, test, {})
+    assert (got.log_odds_ratio, got.se, got.p_value, got.odds_ratio, got.odds_ratio_ci95) == (
+        None, None, None, None, (None, None))
+    total = np.bincount(test, weights=y)
+    assert got.informative_tests == int(np.sum((total > 0) & (total < 4)))
+    assert got.note == f"could not be fitted: {error}"
+
+
+@pytest.mark.parametrize("beta, se", [(np.nan, 0.3), (0.4, np.inf), (0.4, 0.0), (np.inf, 1.0)])
+def test_a_fit_without_a_finite_estimate_and_positive_se_is_separation(monkeypatch, beta, se):
+    _patch_fit(monkeypatch, lambda model: _Fit(beta, se))
+    y, is_ref, test, _ = _two_plus_two(7, 60)
+    got = conditional_logit(y, is_ref, test, {})
+    assert (got.log_odds_ratio, got.se, got.p_value, got.odds_ratio, got.odds_ratio_ci95) == (
+        None, None, None, None, (None, None))
+    assert got.informative_tests > 0
+    assert got.note == "separation: the odds ratio is not finite"
+
+
+def test_non_convergence_is_noted_and_other_warnings_pass_through(monkeypatch):
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+    def fit(model):
+        warnings.warn("Maximum Likelihood optimization failed to converge", ConvergenceWarning, stacklevel=1)
+        warnings.warn("something else", UserWarning, stacklevel=1)
+        return _Fit(math.log(2.0), 0.5)
+    _patch_fit(monkeypatch, fit)
+    y, is_ref, test, _ = _two_plus_two(7, 60)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        got = conditional_logit(y, is_ref, test, {})
+    assert [(w.category, str(w.message)) for w in seen] == [(UserWarning, "something else")]
+    assert got.note == "the optimiser did not converge; read the estimate with care"
+    # the estimate is still reported: OR 2, Wald z = log 2 / 0.5, interval exp(log 2 -+ 1.959964 x 0.5)
+    assert got.odds_ratio == pytest.approx(2.0) and got.se == 0.5
+    assert got.p_value == pytest.approx(2 * norm.sf(math.log(2.0) / 0.5))
+    assert got.odds_ratio_ci95 == pytest.approx((2 * math.exp(-1.959964 * 0.5), 2 * math.exp(1.959964 * 0.5)),
+                                                rel=1e-6)
+
+
+def test_a_converged_fit_has_an_empty_note_and_passes_no_warning(monkeypatch):
+    _patch_fit(monkeypatch, lambda model: _Fit(-0.2, 0.1))
+    y, is_ref, test, _ = _two_plus_two(7, 60)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        got = conditional_logit(y, is_ref, test, {})
+    assert seen == [] and got.note == "" and got.odds_ratio == pytest.approx(math.exp(-0.2))
+
+
+def test_design_terms_not_of_full_rank_leave_only_the_group_in_the_conditional_logit():
+    # two copies of the same template split: together not of full rank, both dropped
+    y, is_ref, test, template = _two_plus_two(8, 200)
+    twice = conditional_logit(y, is_ref, test, {"template": template, "copy": np.where(template == "A", "x", "y")})
+    alone = conditional_logit(y, is_ref, test, {})
+    assert twice.log_odds_ratio == pytest.approx(alone.log_odds_ratio, rel=1e-9)
+    assert twice.se == pytest.approx(alone.se, rel=1e-9)
+
+
+def test_default_level_is_95_percent():
+    got = matched_pairs_logit(12, 5)
+    se = math.sqrt(1 / 12 + 1 / 5)
+    assert got.odds_ratio_ci95 == pytest.approx((2.4 * math.exp(-1.959964 * se), 2.4 * math.exp(1.959964 * se)),
+                                                rel=1e-6)
+    y, is_ref, test, _ = _two_plus_two(7, 250)
+    a, b = conditional_logit(y, is_ref, test, {}), conditional_logit(y, is_ref, test, {}, 0.95)
+    assert a.odds_ratio_ci95 == b.odds_ratio_ci95
+
+
+def test_lpm_early_returns_keep_terms_counts_and_every_note():
+    # one test of four (ref A, ref B, other A, other B): full rank with template, but one cluster
+    reg = lpm_clustered(np.array([1.0, 0, 1, 1]), np.array([1.0, 1, 0, 0]), np.zeros(4, int),
+                        {"template": np.array(["A", "B", "A", "B"])})
+    assert (reg.coefficient, reg.applications, reg.clusters, reg.terms, reg.note) == (None, 4, 1, ("template[B]",), "")
+    # one pair with two send orders: R2 = 1 (total sum of squares 1/2), left out, said even without inference
+    reg = lpm_clustered(np.array([1.0, 0]), np.array([1.0, 0]), np.zeros(2, int), {"send_order": np.array(["1", "2"])})
+    assert reg.note == "send_order left out of the model: nearly collinear with the groups (R2 = 1.00)"
+    # two such factors: both notes, joined by "; "
+    reg = lpm_clustered(np.array([1.0, 0]), np.array([1.0, 0]), np.zeros(2, int),
+                        {"send_order": np.array(["1", "2"]), "template": np.array(["A", "B"])})
+    assert reg.note == ("send_order left out of the model: nearly collinear with the groups (R2 = 1.00); "
+                        "template left out of the model: nearly collinear with the groups (R2 = 1.00)")
+    empty = lpm_clustered(np.array([]), np.array([]), np.array([], int), {})
+    assert (empty.coefficient, empty.applications, empty.clusters) == (None, 0, 0)
+
+
+def test_lpm_with_every_application_positive_reports_exactly_zero():
+    reg = lpm_clustered(np.ones(8), np.tile([1.0, 0.0], 4), np.repeat(np.arange(4), 2), {})
+    assert (reg.coefficient, reg.se_clustered, reg.p_value, reg.note) == (0.0, None, None, NO_VARIATION)
+
+
+def test_lpm_with_exactly_two_tests_and_its_default_level():
+    y = np.array([1.0, 0, 1, 0, 0, 1, 1, 1])
+    is_ref = np.array([1.0, 1, 0, 0, 1, 1, 0, 0])
+    test = np.repeat([0, 1], 4)
+    reg = lpm_clustered(y, is_ref, test, {})
+    params, cov = _sm_cluster(y, np.column_stack([np.ones(8), is_ref]), test)
+    se = math.sqrt(cov[1, 1])
+    assert reg.clusters == 2 and reg.coefficient == pytest.approx(params[1]) and reg.se_clustered == pytest.approx(se)
+    q = t.ppf(0.975, 1)  # default level 95 %, t with G - 1 = 1 degree of freedom
+    assert reg.ci95 == pytest.approx((params[1] - q * se, params[1] + q * se))
+
+
+def test_lpm_without_inference_still_reports_its_counts_terms_and_notes():
+    y, ref, test = _pair_rows([(1, 1), (0, 0), (1, 1), (0, 0), (0, 0)])  # no discordant pair: se 0
+    template = np.tile(["A", "B"], 5)  # B always the other applicant: collinear with the groups
+    reg = lpm_clustered(y, ref, test, {"template": template})
+    assert (reg.applications, reg.clusters, reg.terms) == (10, 5, ())
+    assert reg.note == ("template left out of the model: nearly collinear with the groups (R2 = 1.00); "
+                        + NO_VARIATION)
+    city = np.repeat(["Gent", "Luik", "Gent", "Luik", "Gent"], 2)  # constant within pairs, kept
+    reg = lpm_clustered(y, ref, test, {"city": city})
+    assert (reg.se_clustered, reg.applications, reg.terms, reg.note) == (None, 10, ("city[Luik]",), NO_VARIATION)
+    flat = lpm_clustered(np.zeros(10), ref, test, {"city": city})
+    assert (flat.coefficient, flat.applications, flat.terms) == (0.0, 10, ("city[Luik]",))

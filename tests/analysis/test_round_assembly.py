@@ -6,6 +6,7 @@ with scipy.stats.binom, Benjamini-Hochberg by statsmodels, and the thresholds wo
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -58,7 +59,9 @@ def _further_by_scan(tests: int, b: int, c: int, threshold: float) -> int:
     raise AssertionError("no crossing")
 
 
-@pytest.fixture(scope="module")
+# Function scope on purpose: mutmut runs a mutant against the tests that reached it, and a
+# module-scoped fixture reaches the code in the first test only.
+@pytest.fixture
 def result():
     return analyse_round(_apps(), "ref", fdr=FDR, awareness_only=True)
 
@@ -259,10 +262,13 @@ KRW_ROUND = {
     "mixed": [(1, 0)] * 55 + [(0, 1)] * 45 + [(0, 0)] * 50,
     "null1": [(1, 0)] * 40 + [(0, 1)] * 40 + [(1, 1)] * 70,
     "null2": [(1, 0)] * 30 + [(0, 1)] * 45 + [(0, 0)] * 75,
+    "alike": [(1, 1)] * 75 + [(0, 0)] * 75,  # every job gap 0: SE 0 as well, exact p = 1, not flagged
 }
 
 
-@pytest.fixture(scope="module")
+# Function scope on purpose: mutmut runs a mutant against the tests that reached it, and a
+# module-scoped fixture reaches the code in the first test only.
+@pytest.fixture
 def krw_result():
     rows = []
     for target, tests in KRW_ROUND.items():
@@ -280,8 +286,9 @@ def test_krw_p_values_are_the_z_test_with_the_exact_test_where_it_is_undefined(k
     for name, tests in KRW_ROUND.items():
         gaps = np.array([r - o for r, o in tests], float)
         se = gaps.std(ddof=1) / np.sqrt(len(gaps))
-        expected_p[name] = float(norm.sf(gaps.mean() / se)) if se > 0 else 0.5 ** 150
+        expected_p[name] = float(norm.sf(gaps.mean() / se)) if se > 0 else (0.5 ** 150 if name == "allref" else 1.0)
     assert by["allref"].p_source == "exact" and by["allref"].krw.p_source == "exact"
+    assert by["alike"].p_source == "exact"
     assert all(by[n].p_source == "z" for n in ("mixed", "null1", "null2"))
     assert [t.p_value for t in krw_result.targets] == pytest.approx([expected_p[t.target] for t in krw_result.targets])
     q = multipletests([expected_p[t.target] for t in krw_result.targets], method="fdr_bh")[1]
@@ -308,7 +315,7 @@ def test_krw_further_tests_grow_the_z_statistic_with_the_square_root_of_the_jobs
 
 def test_krw_notes_say_how_many_comparisons_fell_back_to_the_exact_test(krw_result):
     assert krw_result.notes == (
-        "KRW z-test undefined (standard error 0 or a single test) for 1 target comparison(s): "
+        "KRW z-test undefined (standard error 0 or a single test) for 2 target comparison(s): "
         "their exact one-sided p-value is used instead",)
     assert krw_result.target_method == "krw"
 
@@ -367,8 +374,9 @@ def test_one_storey_count_is_written_once():
 def test_krw_favoured_means_a_positive_gap(krw_result):
     # null1: 40 against 40, gap exactly 0, not favoured; null2 favours the other group
     levels = {t.target: t.evidence_level for t in krw_result.targets}
-    assert levels == {"allref": "flagged", "mixed": "weak", "null1": "no_indication", "null2": "no_indication"}
-    assert [t.further_tests_needed is None for t in krw_result.targets] == [True, False, True, True]
+    assert levels == {"allref": "flagged", "mixed": "weak", "null1": "no_indication", "null2": "no_indication",
+                      "alike": "no_informative_test"}
+    assert [t.further_tests_needed is None for t in krw_result.targets] == [True, True, False, True, True]
 
 
 def test_a_round_where_no_group_meets_the_reference_has_no_targets():
@@ -396,3 +404,173 @@ def test_a_group_that_never_meets_the_reference_gets_no_targets_but_the_others_k
     assert [t.group for t in result.targets] == ["a"] * 5 + ["b"] * 5
     assert [m.group for m in result.mixtures] == ["a", "b"]
     assert [t.flagged for t in result.targets] == [True] + [False] * 4 + [True] + [False] * 4
+
+
+def test_mixture_and_posteriors_are_the_fit_on_the_informative_tests():
+    # 120 targets x 20 pairs, 30 % of targets at 0.7 against 0.05 (tests/analysis/test_calibration.py):
+    # a round whose mixture passes its checks. Its figures must be those of fit_mixture and
+    # calibration on the informative pairs (exactly one positive), target by target.
+    from analysis import calibration
+    from analysis.bayes import fit_mixture
+    from tests.analysis.test_calibration import _round
+
+    apps, _ = _round(2, 120, 20, 0.3, 0.7, 0.05)
+    result = analyse_round(apps, "ref", conditional_logit=False)
+    # tests and targets are coded in the order of their labels as text ("0", "1", "10", "100", ...)
+    tests = sorted(range(2400), key=str)
+    pos = apps.positive.reshape(-1, 2)[tests]
+    # targets likewise
+    code = {label: k for k, label in enumerate(sorted(str(i) for i in range(120)))}
+    owner = np.array([code[str(i // 20)] for i in tests])
+    inf = pos.sum(axis=1) == 1
+    ones = np.ones(int(inf.sum()), int)
+    args = (owner[inf], ones, ones, ones)
+    fit = fit_mixture(*args, pos[inf, 0].astype(int), 120)
+    check = calibration.check(fit, *args, 120)
+    assert check["passed"]
+    mixture = result.mixtures[0]
+    assert (mixture.share_discriminating, mixture.odds_ratio_discriminating, mixture.identified) == (
+        pytest.approx(fit.share), pytest.approx(fit.odds_ratio), fit.converged)
+    assert mixture.calibration == check and mixture.targets == 120
+    lo, hi = calibration.posterior_range(fit, tuple(check["share_interval"]))
+    for i, t in enumerate(result.targets):
+        assert code[t.target] == i
+        assert t.posterior_probability == pytest.approx(fit.posterior[i])
+        assert t.posterior_interval == pytest.approx((lo[i], hi[i]))
+    # one more target whose three pairs are all concordant: no posterior and no band for it
+    extra = Applications(test_id=np.repeat(["z0", "z1", "z2"], 2), target=np.full(6, "z"),
+                         group=np.tile(["ref", "grp"], 3), positive=np.ones(6, bool))
+    more = Applications(test_id=np.concatenate([apps.test_id, extra.test_id]),
+                        target=np.concatenate([apps.target, extra.target]),
+                        group=np.concatenate([apps.group, extra.group]),
+                        positive=np.concatenate([apps.positive, extra.positive]))
+    with_z = analyse_round(more, "ref", conditional_logit=False)
+    assert with_z.mixtures[0].calibration["passed"]
+    z = next(t for t in with_z.targets if t.target == "z")
+    assert z.informative_tests == 0 and z.posterior_probability is None and z.posterior_interval is None
+
+
+def test_shrunk_gaps_are_krw_estimates_of_each_comparison(result):
+    # the empirical-Bayes step itself is tested in test_validation_kline_rose_walters; here: each
+    # target gets its own comparison's shrunk gap
+    from analysis.krw import krw_estimates
+
+    layout = Layout.of(_apps())
+    ref = layout.group_code("ref")
+    expected = []
+    for group in ("a", "b"):
+        est = krw_estimates(layout, ref, layout.group_code(group))
+        expected += [None if not np.isfinite(v) else float(v) for v in est.shrunk_gap]
+    assert any(v is not None for v in expected)
+    assert [t.krw.shrunk_gap for t in result.targets] == pytest.approx(expected)
+    assert [t.shrunk_gap for t in result.targets] == pytest.approx(expected)
+
+
+def test_multi_application_targets_favoured_by_expected_positives_not_by_the_mean_gap():
+    # Five comparisons (ref-x at four targets, ref-y at p21), none flagged: alone-threshold 0.05 / 5 = 0.01.
+    # w: tests (1+1: ref +) and (2+2: ref 0 of 2, x 1 of 2): expected ref positives 1/2 + 2/4 = 1 = observed,
+    #    not favoured, though the mean job gap (1 - 1/2) / 2 = 0.25 is positive.
+    # big: (1 ref +, 5 x -) and a pair won by x: expected 1/6 + 1/2 = 0.67 < 1, favoured; but one test
+    #    favours each side, so no pattern of further tests favours the reference: no count.
+    # nf: 3 pairs won by ref, 2 tests (1 ref -, 5 x +): expected 1.5 + 2 x 5/6 = 3.17 > 3, not favoured.
+    # p21: 2 pairs won by ref, 1 by x: 2 > 1.5, favoured by half a positive; min p 1/8 > 0.01.
+    # p21 for y (the third applicant, never positive): 2 of 2 discordant for ref, min p 1/4 > 0.01.
+    ref, x, y = "ref", "x", "y"
+    design = {
+        "w": [[(ref, 1), (x, 0)], [(ref, 0), (ref, 0), (x, 1), (x, 0)]],
+        "p21": [[(ref, 1), (x, 0), (y, 0)], [(ref, 1), (x, 0), (y, 0)], [(ref, 0), (x, 1), (y, 0)]],
+        "big": [[(ref, 1)] + [(x, 0)] * 5, [(ref, 0), (x, 1)]],
+        "nf": [[(ref, 1), (x, 0)]] * 3 + [[(ref, 0)] + [(x, 1)] * 5] * 2,
+    }
+    rows = [{"test_id": f"{target}-{i}", "target": target, "group": group, "positive": bool(positive)}
+            for target, tests in design.items() for i, apps in enumerate(tests) for group, positive in apps]
+    result = analyse_round(Applications.from_records(rows), "ref")
+    got = {(t.target, t.group): (t.evidence_level, t.further_tests_needed) for t in result.targets}
+    assert got == {
+        ("big", "x"): ("cannot_reach", None), ("nf", "x"): ("no_indication", None),
+        ("p21", "x"): ("cannot_reach", _further_by_scan(3, 2, 1, 0.01)), ("w", "x"): ("no_indication", None),
+        ("p21", "y"): ("cannot_reach", _further_by_scan(3, 2, 0, 0.01)),
+    }
+    assert all(t.flag_threshold == pytest.approx(0.01) for t in result.targets)
+    w = next(t for t in result.targets if t.target == "w")
+    assert w.exact.expected_reference_positives == pytest.approx(1.0) and w.gap == pytest.approx(0.25)
+
+
+# ---------------------------------------------------------------- the round's other parts, in their places
+
+def _with_city(apps: Applications) -> Applications:
+    city = np.where(np.char.startswith(apps.target, "t1") | np.char.startswith(apps.target, "t2"), "Gent", "Luik")
+    return Applications(test_id=apps.test_id, target=apps.target, group=apps.group, positive=apps.positive,
+                        attributes={"city": city})
+
+
+def test_the_round_carries_each_module_s_figures_at_its_level():
+    # The figures themselves are checked in their own modules' tests; here: each is the one of this
+    # round, at the requested level, in its place.
+    from analysis.balance import balance_checks
+    from analysis.breakdowns import breakdown
+    from analysis.comparison import compare
+    from analysis.omnibus import cochran_q
+    from analysis.rates import group_rates
+
+    apps = _with_city(_apps())
+    layout = Layout.of(apps)
+    result = analyse_round(apps, "ref", by=["city"], level=0.9)
+    ref = layout.group_code("ref")
+    assert result.groups == group_rates(layout, 0.9) and result.groups != group_rates(layout, 0.95)
+    expected = [dataclasses.replace(compare(apps, layout, ref, g, level=0.9), between_target_sd=c.between_target_sd,
+                                    sign_test_p_holm=c.sign_test_p_holm)
+                for g, c in zip((0, 1), result.comparisons, strict=True)]
+    assert list(result.comparisons) == expected
+    assert result.breakdowns == {"city": breakdown(apps, layout, "city", "ref", 0.9)}
+    assert result.balance == balance_checks(apps)
+    assert result.omnibus == cochran_q(layout) and result.omnibus is not None  # three groups
+    assert result.sensitivity == {"q_method": {"method": "storey", "applicable": False,
+                                               "reason": "fewer than 50 target comparisons"}, "storey_lambda": []}
+    assert analyse_round(apps, "ref").breakdowns == {} and analyse_round(apps, "ref").awareness_only is False
+
+
+def test_holm_adjusts_the_sign_tests_of_two_or_more_comparisons_only(result):
+    p = [c.sign_test_p for c in result.comparisons]
+    holm = multipletests(p, method="holm")[1]
+    assert [c.sign_test_p_holm for c in result.comparisons] == pytest.approx(list(holm))
+    apps = _apps()
+    single = analyse_round(apps.subset(apps.group != "b"), "ref")
+    assert single.comparisons[0].sign_test_p_holm is None
+
+
+def test_krw_is_refused_with_too_few_tests_per_target():
+    with pytest.raises(ValueError, match="target_method 'krw' needs at least 150 tests per target"):
+        analyse_round(_apps(), "ref", target_method="krw")
+
+
+def test_conditional_logit_as_requested_for_every_comparison(monkeypatch):
+    # two plus one per test (not pairs): fitted when asked, left out when not; skipped notes for each group
+    rows = []
+    for i, (r1, r2, o, o2) in enumerate([(1, 0, 0, 1), (0, 1, 0, 0), (1, 1, 0, 1), (0, 0, 1, 0), (1, 0, 1, 1)] * 3):
+        for group, positive in (("ref", r1), ("ref", r2), ("x", o), ("y", o2)):
+            rows.append({"test_id": str(i), "target": f"t{i % 3}", "group": group, "positive": bool(positive)})
+    apps = Applications.from_records(rows)
+    assert all(c.conditional_logit is not None for c in analyse_round(apps, "ref", conditional_logit=True).comparisons)
+    assert all(c.conditional_logit is None for c in analyse_round(apps, "ref", conditional_logit=False).comparisons)
+    monkeypatch.setattr(round_module, "CONDITIONAL_LOGIT_AUTO_MAX", 2)
+    notes = analyse_round(apps, "ref").notes
+    assert [n.split(" skipped")[0] for n in notes[:2]] == ["conditional logit for x", "conditional logit for y"]
+
+
+def test_storey_note_with_three_counts_gives_the_lowest_and_the_highest():
+    # p: ten 2^-7, five 2^-6, ten 2^-5, eight P(Bin(3) >= 2) = 1/2, seventeen 1 (one test won by x).
+    # BH: 10 (rank 15 bound 0.015 < 2^-6). Storey pi0 = (1 + #{p > lam}) / (50 (1 - lam)):
+    # lam 0.5: 18/25 = 0.72, every rank up to 25 passes (bound 0.05 x 25 / 36 = 0.035 >= 2^-5): 25;
+    # lam 0.6: 18/20 = 0.9, rank 15 passes (0.0167 >= 2^-6), rank 25 not (0.028 < 2^-5): 15;
+    # lam 0.7 and ties at 0.5 counted: pi0 1, as BH: 10. Three counts, the note gives 10 to 25.
+    kinds = ([[(1, 0)] * 7] * 10 + [[(1, 0)] * 6] * 5 + [[(1, 0)] * 5] * 10
+             + [[(1, 0)] * 2 + [(0, 1)]] * 8 + [[(0, 1)]] * 17)
+    rows = []
+    for t, tests in enumerate(kinds):
+        for i, (r, o) in enumerate(tests):
+            rows += [{"test_id": f"{t}-{i}", "target": f"t{t:02d}", "group": "ref", "positive": bool(r)},
+                     {"test_id": f"{t}-{i}", "target": f"t{t:02d}", "group": "x", "positive": bool(o)}]
+    notes = analyse_round(Applications.from_records(rows), "ref").notes
+    assert notes == ("with q-method storey 25 comparison(s) would be flagged (here 10)",
+                     "Storey q-values with lambda 0.5, 0.6, 0.7 and either tie rule flag 10 to 25 comparison(s)")
