@@ -34,7 +34,7 @@ def _is_permutation_design(tests, g_idx, l_idx, groups: int, levels: int) -> boo
     return bool(np.all(per_group == 1) and np.all(per_level == 1))
 
 
-def _per_test(table, g_labels, levels, tests, g_idx, l_idx) -> tuple[float | None, float, str]:
+def _per_test(table, g: int) -> tuple[float | None, float, str]:
     """Balance counted per test when the levels within a test are complementary.
 
     Two groups, two levels: a test is one Bernoulli draw (reference on level 1 or
@@ -42,9 +42,8 @@ def _per_test(table, g_labels, levels, tests, g_idx, l_idx) -> tuple[float | Non
     counts each test twice (60 of 100 tests: 0.0047 against the binomial 0.057).
     G groups permuted over G levels: Pearson's X^2 on the table has expectation
     G(G-1) under random permutations instead of (G-1)^2, so X^2 (G-1)/G is
-    referred to chi-square with (G-1)^2 df (a moment correction).
+    referred to chi-square with (G-1)^2 df (a moment correction). `table` is G x G, g = G.
     """
-    g = len(g_labels)
     if g == 2:
         tests_n = int(table[0].sum())
         p = sign_test(int(table[0, 0]), tests_n - int(table[0, 0]))[0]
@@ -73,7 +72,7 @@ def balance_check(factor: str, values: np.ndarray, groups: np.ndarray,
     if table.shape[0] > 1 and table.shape[1] > 1:
         chi, df, p = pearson_chi_square(table)
         if test_ids is not None and _is_permutation_design(test_ids[known], g_idx, l_idx, len(g_labels), len(levels)):
-            chi, p, how = _per_test(table, g_labels, levels, test_ids[known], g_idx, l_idx)
+            chi, p, how = _per_test(table, len(g_labels))
             note = "; ".join(x for x in (note, how) if x)
     return BalanceCheck(factor, tuple(map(str, levels)), tuple(map(str, g_labels)),
                         tuple(tuple(int(c) for c in row) for row in table), chi, df, p, note)

@@ -81,3 +81,10 @@ def test_sign_test_worked_values():
     # 3 against 2: every outcome is at least as extreme as a 3-2 split, p = 1.
     assert sign_test(3, 2)[0] == 1.0
     assert sign_test(2, 2)[0] == 1.0
+
+
+def test_sign_test_of_one_discordant_test():
+    # One test favouring one side: P(X >= 1) = 1/2 for X ~ Bin(1, 1/2), so p = min(1, 2 * 1/2) = 1
+    # and mid-p = 2 * (1/2 - 1/2 * 1/2) = 1/2.
+    assert sign_test(1, 0) == (1.0, 0.5)
+    assert sign_test(0, 1) == (1.0, 0.5)
