@@ -250,7 +250,7 @@ def invitation_only_flags(round_: Round, result: RoundAnalysis, pseudonymise: bo
 
     `data` is the main analysis's loaded round, reused rather than queried again. When
     `positive` (the main analysis's outcomes) marks exactly the same responses positive as
-    invitation-only does (a round with no information request, such as an imported one),
+    invitation-only does (a round with no information request, such as the imported KRW data),
     the engine would get the same input, so the main result is reused instead of computed
     a second time.
     """
