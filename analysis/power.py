@@ -122,6 +122,8 @@ def _first_reachable(discordance: float, alpha: float, power: float, below: int)
     rejection region is not empty), so its power at n is at most P(Bin(n, discordance) >= m_min),
     which grows with n.
     """
+    # If no m below 1,100 can reject (alpha tiny), argmax gives 0: the scan then starts at n = 1,
+    # which is only slower, never wrong.
     m_min = int(np.argmax(_critical_lower(np.arange(1100), alpha) >= 0))
     n = np.arange(1, below)
     reachable = np.flatnonzero(binom.sf(m_min - 1, n, discordance) >= power)
