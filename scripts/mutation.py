@@ -8,7 +8,7 @@ prints the kill rate per file. Mutants listed in tests/mutation/equivalent.txt
 do not count. Exits 1 when a file is below the goal.
 
     .venv/bin/python scripts/mutation.py [--suite analysis|security] [--file analysis/fdr.py]
-        [--goal 0.9] [--show] [--jobs N]
+        [--goal 0.9] [--show] [--jobs N] [--workdir DIR]
 
 Not part of `make test` or CI: the whole run takes tens of minutes on 2 cores.
 """
@@ -74,7 +74,9 @@ def copy_project(destination: Path) -> None:
         target = destination / compiled.relative_to(ROOT)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(compiled, target)
-    (destination / ".venv").symlink_to(ROOT / ".venv")
+    venv = destination / ".venv"
+    if not venv.is_symlink():
+        venv.symlink_to(ROOT / ".venv")
 
 
 def configure(workdir: Path, suite: Suite, files: tuple[str, ...]) -> None:
@@ -92,25 +94,35 @@ def configure(workdir: Path, suite: Suite, files: tuple[str, ...]) -> None:
 
 
 def run_suite(suite: Suite, files: tuple[str, ...], equivalent: dict[str, str], show: bool,
-              jobs: int | None = None, tests: tuple[str, ...] = ()) -> list[tuple]:
+              jobs: int | None = None, tests: tuple[str, ...] = (), keep: Path | None = None) -> list[tuple]:
     if tests:
         suite = Suite(suite.name, suite.files, tests)
-    with tempfile.TemporaryDirectory(prefix=f"mutation-{suite.name}-") as temporary:
-        workdir = Path(temporary)
-        copy_project(workdir)
-        configure(workdir, suite, files)
-        env = {"TEST_DATABASE_URL": "", "PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin", "HOME": temporary}
-        print(f"== {suite.name}: mutmut on {len(files)} file(s), tests {' '.join(suite.tests)}", flush=True)
-        command = [str(ROOT / ".venv" / "bin" / "mutmut"), "run"] + ([f"--max-children={jobs}"] if jobs else [])
-        subprocess.run(command, cwd=workdir, env=env,
-                       stdout=subprocess.DEVNULL, check=False)
-        rows = [summarise(workdir, name, equivalent) for name in files]
-        if show:
-            for *_, survivors, _rate in rows:
-                for mutant in survivors:
-                    subprocess.run([str(ROOT / ".venv" / "bin" / "mutmut"), "show", mutant], cwd=workdir, env=env,
-                                   check=False)
-        return rows
+    if keep is None:
+        with tempfile.TemporaryDirectory(prefix=f"mutation-{suite.name}-") as temporary:
+            return _run_in(Path(temporary), suite, files, equivalent, show, jobs)
+    workdir = keep / suite.name
+    workdir.mkdir(parents=True, exist_ok=True)
+    return _run_in(workdir, suite, files, equivalent, show, jobs)
+
+
+def _run_in(workdir: Path, suite: Suite, files: tuple[str, ...], equivalent: dict[str, str], show: bool,
+            jobs: int | None) -> list[tuple]:
+    """One mutmut run in workdir. mutmut records each verdict as it goes and, run again in the same
+    directory, keeps the verdicts of functions whose source is unchanged: a kept workdir resumes."""
+    copy_project(workdir)
+    configure(workdir, suite, files)
+    env = {"TEST_DATABASE_URL": "", "PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin", "HOME": str(workdir)}
+    print(f"== {suite.name}: mutmut on {len(files)} file(s), tests {' '.join(suite.tests)}", flush=True)
+    command = [str(ROOT / ".venv" / "bin" / "mutmut"), "run"] + ([f"--max-children={jobs}"] if jobs else [])
+    subprocess.run(command, cwd=workdir, env=env,
+                   stdout=subprocess.DEVNULL, check=False)
+    rows = [summarise(workdir, name, equivalent) for name in files]
+    if show:
+        for *_, survivors, _rate in rows:
+            for mutant in survivors:
+                subprocess.run([str(ROOT / ".venv" / "bin" / "mutmut"), "show", mutant], cwd=workdir, env=env,
+                               check=False)
+    return rows
 
 
 def summarise(workdir: Path, name: str, equivalent: dict[str, str]) -> tuple:
@@ -134,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--goal", type=float, default=0.9, help="kill rate every file must reach")
     parser.add_argument("--show", action="store_true", help="print the diff of every survivor")
     parser.add_argument("--jobs", type=int, help="mutants run at once (default: one per core)")
+    parser.add_argument("--workdir", type=Path,
+                        help="run here and keep the results; the same directory again resumes an interrupted run "
+                             "(verdicts already recorded are kept, with the tests they were decided by)")
     parser.add_argument("--tests", action="append", default=[],
                         help="only these test files instead of the suite's (quicker; a mutant killed by them is "
                              "killed, but a survivor may still be killed by the whole suite)")
@@ -145,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         files = tuple(f for f in suite.files if not args.file or f in args.file)
         if files:
-            rows += run_suite(suite, files, equivalent, args.show, args.jobs, tuple(args.tests))
+            rows += run_suite(suite, files, equivalent, args.show, args.jobs, tuple(args.tests), args.workdir)
     print(f"\n{'file':45} {'mutants':>8} {'equiv.':>7} {'killed':>7} {'timeouts':>9} {'survived':>9} {'kill rate':>10}")
     for name, total, equivalents, killed, timeouts, survivors, rate in rows:
         print(f"{name:45} {total:8d} {equivalents:7d} {killed:7d} {timeouts:9d} {len(survivors):9d} {rate:9.1%}")
