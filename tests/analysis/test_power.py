@@ -311,3 +311,39 @@ def test_critical_upper_at_every_tie_however_deep(mi):
     sf = binom.sf(b - 1, mi, 0.5)
     for k in b[(sf > 0) & (sf < 1)]:
         assert planning._critical_upper(np.array([mi]), sf[k])[0] == b[sf <= sf[k]].min() == k, k
+
+
+def test_critical_upper_steps_back_only_where_isf_overshoots_in_a_mixed_array():
+    # At threshold 2^-54 the answer for m = 54 is 54 (scipy's isf overshoots there, above); for
+    # m = 10 and m = 53 no b reaches 2^-54 (the deepest tail is 2^-m), so the answer is m + 1.
+    # One call with all three: the step back must change the first and leave the others alone.
+    got = planning._critical_upper(np.array([54, 10, 53]), 2.0 ** -54)
+    assert got.tolist() == [54, 11, 54]
+    assert got.dtype.kind == "i"
+
+
+def test_tests_needed_out_of_reach_keeps_its_inputs_and_connors_figure():
+    from statistics import NormalDist
+
+    plan = planning.tests_needed(0.02, 0.2, alpha=0.05, power=0.8, max_tests=1000)
+    # Connor (1987) eq. (2) by hand, with the standard library's normal quantiles:
+    z = NormalDist().inv_cdf
+    connor = math.ceil((z(0.975) * math.sqrt(0.2) + z(0.8) * math.sqrt(0.2 - 0.02**2)) ** 2 / 0.02**2)
+    assert connor == 3923
+    assert (plan.gap, plan.discordance, plan.alpha, plan.power, plan.exact, plan.connor) == (
+        0.02, 0.2, 0.05, 0.8, None, connor)
+
+
+def test_first_reachable_counts_a_power_reached_exactly():
+    # The exact two-sided test at alpha 5% can reject from m = 6 discordant tests on
+    # (2 * 2^-6 = 0.031; at m = 5, 2 * 2^-5 = 0.0625). With P(Bin(20, 1/2) >= 6) as the power
+    # asked, n = 20 reaches it exactly ("reaches" is >=), and every smaller n falls short.
+    asked = binom.sf(5, 20, 0.5)
+    assert binom.sf(5, 19, 0.5) < asked
+    assert planning._first_reachable(0.5, 0.05, asked, 1000) == 20
+
+
+def test_tests_needed_counts_a_power_reached_exactly():
+    # Below 2000 every n is tried: asking for exactly the power of the 80% answer gives that answer.
+    n0 = planning.tests_needed(0.1, 0.3).exact
+    assert planning.tests_needed(0.1, 0.3, power=mcnemar_power_exact(n0, 0.1, 0.3)).exact == n0
