@@ -1,5 +1,6 @@
 import atexit
 import gc
+import sys
 
 # Building the app makes ~240,000 objects that live as long as the process. Collecting
 # while they are made, and walking them again in every later full collection, cost
@@ -9,8 +10,9 @@ import gc
 # garbage (of 240,000), frozen with the rest.
 gc.disable()
 from praktijktest import create_app  # noqa: E402
+from praktijktest.cli import command_without_pages  # noqa: E402
 
-app = create_app()
+app = create_app(pages=not command_without_pages(sys.argv))
 gc.freeze()
 gc.enable()
 
