@@ -43,6 +43,22 @@ def _maintenance(base: str, statement: str) -> None:
         engine.dispose()
 
 
+# A mutant whose loop no longer ends can grow an array without bound: under a
+# mutation run, 6 GiB of data per process makes that a MemoryError (the mutant's
+# tests fail: killed) instead of a call on the kernel's out-of-memory killer, which
+# records the mutant as killed by the system (-9) and may pick another process.
+MUTANT_MEMORY_LIMIT = 6 * 2**30
+
+
+def _limit_mutant_memory() -> None:
+    if os.environ.get("MUTANT_UNDER_TEST"):
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        if soft == resource.RLIM_INFINITY or soft > MUTANT_MEMORY_LIMIT:
+            resource.setrlimit(resource.RLIMIT_DATA, (MUTANT_MEMORY_LIMIT, hard))
+
+
 def pytest_configure(config) -> None:
     """With `pytest -n`, each worker on PostgreSQL gets a database of its own.
 
@@ -52,6 +68,7 @@ def pytest_configure(config) -> None:
     migrations add the extensions they need, such as pg_trgm), points
     TEST_DATABASE_URL at it for everything it runs, and drops it at the end.
     """
+    _limit_mutant_memory()
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     base = os.environ.get("TEST_DATABASE_URL")
     if not (worker and base and base.startswith("postgresql")):
