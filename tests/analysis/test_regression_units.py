@@ -452,3 +452,13 @@ def test_lpm_without_inference_still_reports_its_counts_terms_and_notes():
     assert (reg.se_clustered, reg.applications, reg.terms, reg.note) == (None, 10, ("city[Luik]",), NO_VARIATION)
     flat = lpm_clustered(np.zeros(10), ref, test, {"city": city})
     assert (flat.coefficient, flat.applications, flat.terms) == (0.0, 10, ("city[Luik]",))
+
+
+def test_the_conditional_logit_prints_nothing(capfd):
+    # `rounds analyse --format json` writes the result to standard output: an optimiser's
+    # progress lines there ("Optimization terminated successfully ...") would break the JSON.
+    y, is_ref, test, template = _two_plus_two(7, 250)
+    got = conditional_logit(y, is_ref, test, {"template": template})
+    assert got.log_odds_ratio is not None
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")
