@@ -8,7 +8,7 @@ prints the kill rate per file. Mutants listed in tests/mutation/equivalent.txt
 do not count. Exits 1 when a file is below the goal.
 
     .venv/bin/python scripts/mutation.py [--suite analysis|security] [--file analysis/fdr.py]
-        [--goal 0.9] [--show] [--jobs N] [--workdir DIR]
+        [--goal 0.9] [--show] [--jobs N] [--workdir DIR] [--save FILE] [--resume FILE]
 
 Not part of `make test` or CI: the whole run takes tens of minutes on 2 cores.
 """
@@ -93,29 +93,80 @@ def configure(workdir: Path, suite: Suite, files: tuple[str, ...]) -> None:
         handle.write("\n".join(lines) + "\n")
 
 
-def run_suite(suite: Suite, files: tuple[str, ...], equivalent: dict[str, str], show: bool,
-              jobs: int | None = None, tests: tuple[str, ...] = (), keep: Path | None = None) -> list[tuple]:
-    if tests:
-        suite = Suite(suite.name, suite.files, tests)
-    if keep is None:
+@dataclass(frozen=True)
+class Options:
+    show: bool = False
+    jobs: int | None = None
+    tests: tuple[str, ...] = ()
+    keep: Path | None = None  # --workdir
+    save: Path | None = None
+    resume: Path | None = None
+
+
+def run_suite(suite: Suite, files: tuple[str, ...], equivalent: dict[str, str], options: Options) -> list[tuple]:
+    if options.tests:
+        suite = Suite(suite.name, suite.files, options.tests)
+    if options.keep is None:
         with tempfile.TemporaryDirectory(prefix=f"mutation-{suite.name}-") as temporary:
-            return _run_in(Path(temporary), suite, files, equivalent, show, jobs)
-    workdir = keep / suite.name
+            return _run_in(Path(temporary), suite, files, equivalent, options)
+    workdir = options.keep / suite.name
     workdir.mkdir(parents=True, exist_ok=True)
-    return _run_in(workdir, suite, files, equivalent, show, jobs)
+    return _run_in(workdir, suite, files, equivalent, options)
 
 
-def _run_in(workdir: Path, suite: Suite, files: tuple[str, ...], equivalent: dict[str, str], show: bool,
-            jobs: int | None) -> list[tuple]:
+def load_verdicts(workdir: Path, files: tuple[str, ...], source: Path) -> int:
+    """Seed workdir with the verdicts saved by --save: killed ones stand, survivors run again.
+
+    mutmut keeps a recorded verdict only while the function's source hash is unchanged, so
+    a verdict on code changed since is dropped by mutmut itself. A kill stands because tests
+    added since can only kill more; a survivor is tried again against today's tests.
+    """
+    saved = json.loads(source.read_text())["files"]
+    seeded = 0
+    for name in files:
+        if name not in saved:
+            continue
+        codes = {k: (v if v in KILLED else None) for k, v in saved[name]["exit_code_by_key"].items()}
+        meta = workdir / "mutants" / f"{name}.meta"
+        meta.parent.mkdir(parents=True, exist_ok=True)
+        meta.write_text(json.dumps({"exit_code_by_key": codes,
+                                    "hash_by_function_name": saved[name]["hash_by_function_name"],
+                                    "type_check_error_by_key": {}, "durations_by_key": {},
+                                    "estimated_durations_by_key": {}}))
+        seeded += sum(v is not None for v in codes.values())
+    return seeded
+
+
+def save_verdicts(workdir: Path, files: tuple[str, ...], target: Path) -> None:
+    """Write the run's verdicts (exit code per mutant, source hash per function) to target."""
+    saved = json.loads(target.read_text()) if target.exists() else {"files": {}}
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    for name in files:
+        meta = workdir / "mutants" / f"{name}.meta"
+        if meta.exists():
+            data = json.loads(meta.read_text())
+            saved["files"][name] = {"commit": commit, "exit_code_by_key": data["exit_code_by_key"],
+                                    "hash_by_function_name": data["hash_by_function_name"]}
+    target.write_text(json.dumps(saved, indent=0, sort_keys=True) + "\n")
+
+
+def _run_in(workdir: Path, suite: Suite, files: tuple[str, ...], equivalent: dict[str, str],
+            options: Options) -> list[tuple]:
     """One mutmut run in workdir. mutmut records each verdict as it goes and, run again in the same
     directory, keeps the verdicts of functions whose source is unchanged: a kept workdir resumes."""
     copy_project(workdir)
     configure(workdir, suite, files)
+    if options.resume and options.resume.exists():
+        print(f"   {load_verdicts(workdir, files, options.resume)} verdicts (kills) taken from {options.resume}",
+              flush=True)
+    jobs, show = options.jobs, options.show
     env = {"TEST_DATABASE_URL": "", "PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin", "HOME": str(workdir)}
     print(f"== {suite.name}: mutmut on {len(files)} file(s), tests {' '.join(suite.tests)}", flush=True)
     command = [str(ROOT / ".venv" / "bin" / "mutmut"), "run"] + ([f"--max-children={jobs}"] if jobs else [])
     subprocess.run(command, cwd=workdir, env=env,
                    stdout=subprocess.DEVNULL, check=False)
+    if options.save:
+        save_verdicts(workdir, files, options.save)
     rows = [summarise(workdir, name, equivalent) for name in files]
     if show:
         for *_, survivors, _rate in rows:
@@ -149,6 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path,
                         help="run here and keep the results; the same directory again resumes an interrupted run "
                              "(verdicts already recorded are kept, with the tests they were decided by)")
+    parser.add_argument("--save", type=Path,
+                        help="write every verdict of the run to this file (tests/mutation/verdicts.json)")
+    parser.add_argument("--resume", type=Path,
+                        help="start from the kills saved in this file: only survivors, mutants not yet run and "
+                             "functions changed since are run")
     parser.add_argument("--tests", action="append", default=[],
                         help="only these test files instead of the suite's (quicker; a mutant killed by them is "
                              "killed, but a survivor may still be killed by the whole suite)")
@@ -160,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         files = tuple(f for f in suite.files if not args.file or f in args.file)
         if files:
-            rows += run_suite(suite, files, equivalent, args.show, args.jobs, tuple(args.tests), args.workdir)
+            rows += run_suite(suite, files, equivalent, Options(args.show, args.jobs, tuple(args.tests), args.workdir,
+                                                                args.save, args.resume))
     print(f"\n{'file':45} {'mutants':>8} {'equiv.':>7} {'killed':>7} {'timeouts':>9} {'survived':>9} {'kill rate':>10}")
     for name, total, equivalents, killed, timeouts, survivors, rate in rows:
         print(f"{name:45} {total:8d} {equivalents:7d} {killed:7d} {timeouts:9d} {len(survivors):9d} {rate:9.1%}")
