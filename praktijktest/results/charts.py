@@ -102,6 +102,20 @@ def _few_ticks(ax, integer: bool = False) -> None:
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10], integer=integer))
 
 
+def _category_labels(ax, positions: Sequence[float], labels: Sequence[str]) -> None:
+    """The bars' names left of the axes as plain texts, where a tick would stand.
+
+    A tick is a set of artists (two marks, two labels, a grid line) built and measured at every
+    draw; the names as texts cost a tenth less per chart, and a bar needs no tick mark.
+    """
+    from matplotlib.transforms import offset_copy
+
+    ax.set_yticks([])
+    at_left_edge = offset_copy(ax.get_yaxis_transform(), fig=ax.figure, x=-LEFT_PAD_PT / 2, units="points")
+    for position, label in zip(positions, labels, strict=True):
+        ax.text(0, position, str(label), transform=at_left_edge, ha="right", va="center")
+
+
 def bar_chart(title: str, bars: Sequence[Bar], *, axis_label: str, percent: bool = True) -> str:
     """Horizontal bars with 95% intervals where given and the value printed beside each bar."""
     fig = _figure(0.9 + 0.55 * max(len(bars), 1))
@@ -125,7 +139,7 @@ def bar_chart(title: str, bars: Sequence[Bar], *, axis_label: str, percent: bool
     for yi, b, v in zip(y, bars, values, strict=True):
         right = max(v, (b.high or 0) * scale)
         ax.text(right + top * 0.02, yi, b.text, va="center", fontsize=9.5)
-    ax.set_yticks(y, [b.label for b in bars])
+    _category_labels(ax, y, [b.label for b in bars])
     _place(fig, [b.label for b in bars], title)
     ax.set_xlim(0, top * 1.35)
     _few_ticks(ax, integer=not percent)  # counts of tests have no fractions
@@ -149,7 +163,7 @@ def grouped_chart(title: str, categories: Sequence[str], series: Sequence[tuple[
                 edgecolor="#1b1f24", label=name)
         for yy, v, t in zip(ys, shown, texts, strict=True):
             ax.text(v + top * 0.02, yy, f"{t} · {name}", va="center", fontsize=8.5)
-    ax.set_yticks(base, list(categories))
+    _category_labels(ax, base, list(categories))
     _place(fig, categories, title)
     ax.set_xlim(0, top * 1.9)
     _few_ticks(ax)
