@@ -187,13 +187,32 @@ def test_best_share_of_ten_thousand_overwhelming_targets_does_not_overflow():
     assert _best_share(np.full(10000, 800.0)) == 1.0
 
 
+def _delta_with_score_zero_at_the_top():
+    """delta = (log 2, d) with the score at t = 1 - 1e-12 exactly 0.0 in floating point, or None.
+
+    r = (1, r2) with r2 / (1 + t r2) = -1 / (1 + t): r2 = -1 / (1 + 2t), d = log1p(r2) ~ log(2/3). Which
+    float d gives exactly 0.0 depends on the machine's expm1 (numpy picks SIMD code by CPU: one machine
+    gave 0.0 at -0.4054651081084978, another -1.1e-16 there), so the floats around the root are searched
+    here, on the machine that runs the test.
+    """
+    t = 1 - 1e-12
+    start = math.log1p(-1 / (1 + 2 * t))
+    below = above = start
+    for _ in range(400):
+        for d in (below, above):
+            delta = np.array([math.log(2.0), d])
+            r = np.expm1(delta)
+            if float(np.sum(r / (1 + t * r))) == 0.0:
+                return delta
+        below, above = math.nextafter(below, -math.inf), math.nextafter(above, math.inf)
+    return None
+
+
 def test_best_share_is_one_when_the_score_at_the_top_is_exactly_zero():
-    # r = (1, r2) with r2 / (1 + t r2) = -1 / (1 + t), t = 1 - 1e-12 the top of the search: r2 = -1 / (1 + 2t),
-    # delta2 = log1p(r2) ~ log(2/3); -0.4054651081084978 is the float at which the score at t is exactly 0.0
-    # (searched float by float). The score at 0 is 1 + r2 > 0, and the maximum is at the top: the share is 1.
-    delta = np.array([math.log(2.0), -0.4054651081084978])
-    r = np.expm1(delta)
-    assert float(np.sum(r / (1 + (1 - 1e-12) * r))) == 0.0
+    # The score at 0 is 1 + r2 > 0 and the score at the top is exactly 0: the maximum is at the top and
+    # the share is 1 (a `> 0` at the top would search inside instead).
+    delta = _delta_with_score_zero_at_the_top()
+    assert delta is not None, "no float within 400 steps of log(2/3) puts the score at exactly 0.0"
     assert _best_share(delta) == 1.0
 
 
