@@ -19,7 +19,8 @@ from analysis.result import ConditionalLogit, Regression
 def ols_clustered(y: np.ndarray, x: np.ndarray, clusters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """OLS coefficients and their cluster-robust covariance (full-rank `x`; `clusters` integer codes).
 
-    beta = (X'X)^-1 X'y; V = c (X'X)^-1 [sum_g (X_g' e_g)(X_g' e_g)'] (X'X)^-1 with
+    beta = (X'X)^-1 X'y; V = c (X'X)^-1 [sum_g (X_g' e_g)(X_g' e_g)'] (X'X)^-1 = c A'A with
+    A = S (X'X)^-1, S the clusters' score sums X_g' e_g as rows,
     c = G/(G-1) * (N-1)/(N-K): Liang & Zeger (1986); Cameron & Miller (2015), J Human
     Resources 50:317, eq. (11) and section VI.A. The same small-sample factor as Stata's
     `vce(cluster)` and statsmodels' `cov_type="cluster"` (its defaults use_correction and
@@ -37,9 +38,14 @@ def ols_clustered(y: np.ndarray, x: np.ndarray, clusters: np.ndarray) -> tuple[n
     # Score sums per cluster: row g is sum over the cluster's rows of x_i * e_i.
     weighted = x * (y - x @ beta)[:, None]
     scores = np.column_stack([np.bincount(codes, weights=weighted[:, j], minlength=g) for j in range(k)])
-    meat = scores.T @ scores
+    # The sandwich as a Gram matrix A'A rather than bread @ meat @ bread: the same product, but a
+    # variance that is zero in exact arithmetic (no discordant test) comes out as a sum of squares
+    # of round-offs (about 1e-33) instead of one cancellation of order-one terms (about 1e-16,
+    # of either sign: 4.4e-17 on one machine, below zero under another BLAS thread count), and a
+    # diagonal can never be negative.
+    per_cluster = scores @ bread
     factor = g / (g - 1) * (n - 1) / (n - k)
-    return beta, factor * bread @ meat @ bread
+    return beta, factor * (per_cluster.T @ per_cluster)
 
 
 def dummies(design: dict[str, np.ndarray], n: int) -> tuple[np.ndarray, list[str]]:
@@ -107,8 +113,8 @@ def lpm_clustered(y, is_ref, clusters, design: dict[str, np.ndarray], level: flo
         return Regression(0.0, None, None, (None, None), len(y), n_clusters, tuple(names),
                           "; ".join([*notes, NO_VARIATION]))
     params, cov = ols_clustered(y, x, clusters)
-    # Read the variance, not its square root: with no discordant test it is zero up to rounding,
-    # and the rounding can fall below zero (it did under a different BLAS thread count).
+    # With no discordant test the variance is zero up to rounding: a sum of squared round-offs
+    # (ols_clustered), so its square root is far below the cut-off.
     coef, variance = float(params[1]), float(cov[1, 1])
     se = float(np.sqrt(variance)) if variance > 0 else 0.0
     if not se > 1e-12:
