@@ -92,6 +92,26 @@ _WORKER_DATABASE = pytest.StashKey[tuple]()
 
 
 def pytest_collection_modifyitems(config, items) -> None:
+    _deselect_other_database(config, items)
+    _fastest_first_under_mutation(items)
+
+
+def _deselect_other_database(config, items) -> None:
+    """Tests of one database's own behaviour run in that database's pass only.
+
+    `make test` runs the suite on SQLite and again on PostgreSQL: a test marked
+    `postgresql_only` (roles, TRUNCATE) is deselected in the SQLite pass and one
+    marked `sqlite_only` (SQLite's locking) in the PostgreSQL pass. Deselected,
+    not skipped: a skip is reserved for what should have run and could not.
+    """
+    other = "sqlite_only" if os.environ.get("TEST_DATABASE_URL") else "postgresql_only"
+    deselected = [item for item in items if item.get_closest_marker(other)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker(other)]
+
+
+def _fastest_first_under_mutation(items) -> None:
     """Under a mutation run (`make mutation`), a mutant's tests run fastest first.
 
     mutmut runs, for each mutant, every test that reaches the changed function,

@@ -16,8 +16,8 @@ SERVING_ROLE = f"pt_security_serving_test{os.environ.get('PYTEST_XDIST_WORKER', 
 
 @pytest.fixture
 def postgresql(db):
-    if db.session.get_bind().dialect.name != "postgresql":
-        pytest.skip("TRUNCATE and roles exist on PostgreSQL only")
+    """The test's connection; TRUNCATE and roles exist on PostgreSQL only (the tests are `postgresql_only`)."""
+    assert db.session.get_bind().dialect.name == "postgresql"
     return db.session.connection()
 
 
@@ -29,6 +29,7 @@ def _refused(connection, statement: str) -> str:
     return str(error.value.orig)
 
 
+@pytest.mark.postgresql_only
 def test_truncate_is_refused_even_for_the_owner(postgresql, db):
     record("test.event", summary="must survive")
     db.session.flush()
@@ -36,6 +37,7 @@ def test_truncate_is_refused_even_for_the_owner(postgresql, db):
     assert postgresql.exec_driver_sql("SELECT count(*) FROM audit_event").scalar() >= 1
 
 
+@pytest.mark.postgresql_only
 def test_the_serving_role_may_only_read_and_append_the_log(postgresql, db):
     postgresql.exec_driver_sql(f'CREATE ROLE "{SERVING_ROLE}" NOLOGIN')
     grant_serving_role(postgresql, SERVING_ROLE)

@@ -1,14 +1,12 @@
 """SQLite: a transaction holds the write lock from its BEGIN; deferred_begin() reads without it."""
 from __future__ import annotations
 
-import os
-
 import pytest
 import sqlalchemy as sa
 
 from praktijktest.database import configure_sqlite, deferred_begin
 
-pytestmark = pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reason="SQLite locking only")
+pytestmark = pytest.mark.sqlite_only
 
 
 @pytest.fixture
