@@ -119,15 +119,18 @@ def load_verdicts(workdir: Path, files: tuple[str, ...], source: Path) -> int:
 
     mutmut keeps a recorded verdict only while the function's source hash is unchanged, so
     a verdict on code changed since is dropped by mutmut itself. A kill stands because tests
-    added since can only kill more; a survivor is tried again against today's tests.
+    added since can only kill more; a survivor is tried again against today's tests. A file
+    whose verdicts a kept workdir holds already is left as it is: those are as new or newer.
     """
     saved = json.loads(source.read_text())["files"]
     seeded = 0
     for name in files:
         if name not in saved:
             continue
-        codes = {k: (v if v in KILLED else None) for k, v in saved[name]["exit_code_by_key"].items()}
         meta = workdir / "mutants" / f"{name}.meta"
+        if meta.exists():
+            continue  # a kept --workdir already holds this file's verdicts, seeded or newer
+        codes = {k: (v if v in KILLED else None) for k, v in saved[name]["exit_code_by_key"].items()}
         meta.parent.mkdir(parents=True, exist_ok=True)
         meta.write_text(json.dumps({"exit_code_by_key": codes,
                                     "hash_by_function_name": saved[name]["hash_by_function_name"],
