@@ -114,8 +114,9 @@ def run_suite(suite: Suite, files: tuple[str, ...], equivalent: dict[str, str], 
     return _run_in(workdir, suite, files, equivalent, options)
 
 
-def load_verdicts(workdir: Path, files: tuple[str, ...], source: Path) -> int:
-    """Seed workdir with the verdicts saved by --save: killed ones stand, survivors run again.
+def load_verdicts(workdir: Path, files: tuple[str, ...], source: Path, equivalent: dict[str, str] | None = None) -> int:
+    """Seed workdir with the verdicts saved by --save: killed ones stand, survivors run again,
+    except the survivors listed as equivalent, which no test can kill (their verdict stands too).
 
     mutmut keeps a recorded verdict only while the function's source hash is unchanged, so
     a verdict on code changed since is dropped by mutmut itself. A kill stands because tests
@@ -130,13 +131,14 @@ def load_verdicts(workdir: Path, files: tuple[str, ...], source: Path) -> int:
         meta = workdir / "mutants" / f"{name}.meta"
         if meta.exists():
             continue  # a kept --workdir already holds this file's verdicts, seeded or newer
-        codes = {k: (v if v in KILLED else None) for k, v in saved[name]["exit_code_by_key"].items()}
+        codes = {k: (v if v in KILLED or (k in (equivalent or {}) and v == 0) else None)
+                 for k, v in saved[name]["exit_code_by_key"].items()}
         meta.parent.mkdir(parents=True, exist_ok=True)
         meta.write_text(json.dumps({"exit_code_by_key": codes,
                                     "hash_by_function_name": saved[name]["hash_by_function_name"],
                                     "type_check_error_by_key": {}, "durations_by_key": {},
                                     "estimated_durations_by_key": {}}))
-        seeded += sum(v is not None for v in codes.values())
+        seeded += sum(v in KILLED for v in codes.values())
     return seeded
 
 
@@ -160,8 +162,8 @@ def _run_in(workdir: Path, suite: Suite, files: tuple[str, ...], equivalent: dic
     copy_project(workdir)
     configure(workdir, suite, files)
     if options.resume and options.resume.exists():
-        print(f"   {load_verdicts(workdir, files, options.resume)} verdicts (kills) taken from {options.resume}",
-              flush=True)
+        seeded = load_verdicts(workdir, files, options.resume, equivalent)
+        print(f"   {seeded} verdicts (kills) taken from {options.resume}", flush=True)
     jobs, show = options.jobs, options.show
     env = {"TEST_DATABASE_URL": "", "PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin", "HOME": str(workdir)}
     print(f"== {suite.name}: mutmut on {len(files)} file(s), tests {' '.join(suite.tests)}", flush=True)

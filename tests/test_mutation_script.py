@@ -76,3 +76,15 @@ def test_the_rate_leaves_out_equivalents_and_counts_unknown_exits_against_the_fi
     assert (total, equivalents, killed, timeouts) == (6, 1, 2, 1)
     assert survivors == ["a.x__mutmut_2", "a.x__mutmut_5", "a.x__mutmut_6"]
     assert rate == pytest.approx(2 / 5)
+
+
+def test_a_survivor_listed_as_equivalent_is_not_run_again(mutation, tmp_path):
+    saved = tmp_path / "verdicts.json"
+    saved.write_text(json.dumps({"files": {"analysis/a.py": {
+        "commit": "c", "exit_code_by_key": {"a.x__mutmut_1": 0, "a.x__mutmut_2": 0, "a.x__mutmut_3": None},
+        "hash_by_function_name": {"x": "h1"}}}}))
+    equivalent = {"a.x__mutmut_1": "same result", "a.x__mutmut_3": "same result"}
+    assert mutation.load_verdicts(tmp_path, ("analysis/a.py",), saved, equivalent) == 0
+    seeded = json.loads((tmp_path / "mutants" / "analysis/a.py.meta").read_text())["exit_code_by_key"]
+    # the equivalent survivor keeps its verdict; a real survivor and an equivalent never run are run
+    assert seeded == {"a.x__mutmut_1": 0, "a.x__mutmut_2": None, "a.x__mutmut_3": None}
