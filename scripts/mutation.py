@@ -171,13 +171,13 @@ def _run_in(workdir: Path, suite: Suite, files: tuple[str, ...], equivalent: dic
     log = workdir / "mutmut.log"
     with log.open("w") as output:
         finished = subprocess.run(command, cwd=workdir, env=env, stdout=output, stderr=subprocess.STDOUT, check=False)
+    if options.save:  # also when mutmut was stopped: the verdicts it recorded are real
+        save_verdicts(workdir, files, options.save)
     if finished.returncode != 0:
         # mutmut stops before any mutant when the clean run of the tests fails (or cannot be timed):
         # say so, rather than print a table of mutants that were never run.
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
         raise SystemExit(f"mutmut stopped with exit code {finished.returncode} in {workdir} ({log}):\n{tail}")
-    if options.save:
-        save_verdicts(workdir, files, options.save)
     rows = [summarise(workdir, name, equivalent) for name in files]
     if show:
         for *_, survivors, _rate in rows:
