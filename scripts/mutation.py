@@ -124,6 +124,7 @@ def load_verdicts(workdir: Path, files: tuple[str, ...], source: Path, equivalen
     whose verdicts a kept workdir holds already is left as it is: those are as new or newer.
     """
     saved = json.loads(source.read_text())["files"]
+    equivalent = equivalent or {}
     seeded = 0
     for name in files:
         if name not in saved:
@@ -131,7 +132,7 @@ def load_verdicts(workdir: Path, files: tuple[str, ...], source: Path, equivalen
         meta = workdir / "mutants" / f"{name}.meta"
         if meta.exists():
             continue  # a kept --workdir already holds this file's verdicts, seeded or newer
-        codes = {k: (v if v in KILLED or (k in (equivalent or {}) and v == 0) else None)
+        codes = {k: (v if v in KILLED or (k in equivalent and v == 0) else None)
                  for k, v in saved[name]["exit_code_by_key"].items()}
         meta.parent.mkdir(parents=True, exist_ok=True)
         meta.write_text(json.dumps({"exit_code_by_key": codes,
