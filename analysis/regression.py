@@ -107,7 +107,9 @@ def lpm_clustered(y, is_ref, clusters, design: dict[str, np.ndarray], level: flo
     clusters = np.asarray(clusters)
     n_clusters = int(np.count_nonzero(np.bincount(clusters))) if len(clusters) else 0
     note = "; ".join(notes)
-    if n_clusters < 2 or np.ptp(x[:, 1]) == 0:
+    # No inference without two clusters, without both groups, or without a residual degree of
+    # freedom (as many applications as coefficients: the small-sample factor divides by N - K).
+    if n_clusters < 2 or np.ptp(x[:, 1]) == 0 or len(y) <= x.shape[1]:
         return Regression(None, None, None, (None, None), len(y), n_clusters, tuple(names), note)
     if np.ptp(np.asarray(y, float)) == 0:
         return Regression(0.0, None, None, (None, None), len(y), n_clusters, tuple(names),
@@ -116,7 +118,7 @@ def lpm_clustered(y, is_ref, clusters, design: dict[str, np.ndarray], level: flo
     # With no discordant test the variance is zero up to rounding: a sum of squared round-offs
     # (ols_clustered), so its square root is far below the cut-off.
     coef, variance = float(params[1]), float(cov[1, 1])
-    se = float(np.sqrt(variance)) if variance > 0 else 0.0
+    se = float(np.sqrt(variance))  # a sum of squares: never negative
     if not se > 1e-12:
         return Regression(coef, None, None, (None, None), len(y), n_clusters, tuple(names),
                           "; ".join([*notes, NO_VARIATION]))
@@ -239,8 +241,8 @@ def gap_heterogeneity(y, is_ref, clusters, values) -> tuple[float | None, int, f
     is_ref = np.asarray(is_ref, float)
     main = np.column_stack([(codes == i).astype(float) for i in range(1, len(levels))])
     x = np.column_stack([np.ones(len(y)), main, is_ref, main * is_ref[:, None]])
-    if not _full_rank(x) or np.count_nonzero(np.bincount(clusters)) < 2:
-        return None, df, None
+    if not _full_rank(x) or np.count_nonzero(np.bincount(clusters)) < 2 or len(y) <= x.shape[1]:
+        return None, df, None  # no residual degree of freedom: the small-sample factor divides by N - K
     params, cov = ols_clustered(y, x, clusters)
     idx = np.arange(x.shape[1] - df, x.shape[1])
     b = params[idx]

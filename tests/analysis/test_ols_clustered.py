@@ -80,3 +80,15 @@ def test_a_variance_that_is_zero_on_paper_is_zero_to_rounding_and_never_negative
     _, cov = ols_clustered(y, x, np.repeat(np.arange(tests), 2))
     assert 0.0 <= cov[1, 1] < 1e-30
     assert np.all(np.diag(cov) >= 0)
+
+
+def test_no_residual_degree_of_freedom_gives_no_inference_instead_of_a_division_by_zero():
+    # Two single-application tests: the LPM has two coefficients for two applications, so N - K = 0 and
+    # the small-sample factor (N - 1) / (N - K) has no value. It raised ZeroDivisionError.
+    reg = lpm_clustered(np.array([1.0, 0.0]), np.array([1.0, 0.0]), np.array([0, 1]), {})
+    assert (reg.coefficient, reg.se_clustered, reg.p_value, reg.ci95) == (None, None, None, (None, None))
+    assert (reg.applications, reg.clusters) == (2, 2)
+    # A breakdown with one paired test per value: four applications, four coefficients (constant,
+    # value b, is_ref, is_ref x b). No heterogeneity test, but its degrees of freedom are still said.
+    y, is_ref = np.array([1.0, 0.0, 1.0, 1.0]), np.array([1.0, 0.0, 1.0, 0.0])
+    assert gap_heterogeneity(y, is_ref, np.array([0, 0, 1, 1]), np.array(["a", "a", "b", "b"])) == (None, 1, None)
