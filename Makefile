@@ -9,13 +9,14 @@ COMPILED := $(CATALOGUES:.po=.mo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgresql bench mutation lint translations extract-messages system-deps clean help
+.PHONY: run test test-sqlite test-postgresql bench mutation mutation-full lint translations extract-messages system-deps clean help
 
 help:
 	@echo "make run    set up everything, load the demo and serve on http://$(HOST):$(PORT)"
 	@echo "make test   install what the tests need and run the whole suite"
 	@echo "make bench  run the benchmarks, each figure beside its baseline"
-	@echo "make mutation  mutation testing of analysis/ and the security layers (tens of minutes)"
+	@echo "make mutation  mutation testing of analysis/ and the security layers, from the last run's verdicts"
+	@echo "make mutation-full  the same from nothing (hours on 2 cores)"
 	@echo "make lint   ruff"
 
 $(BIN)/python:
@@ -72,8 +73,14 @@ test-postgresql:
 bench: $(VENV)/.installed-dev translations
 	$(BIN)/python -m benchmarks.run
 
-# Not part of `make test`: tens of minutes on 2 cores. docs/testing.md has the last figures.
+# Not part of `make test`. `make mutation` starts from the verdicts of the last run
+# (tests/mutation/verdicts.json: kills of unchanged functions stand, the rest is run)
+# and writes its own back there; `make mutation-full` runs every mutant from nothing
+# (hours on 2 cores). docs/testing.md has the last figures.
 mutation: $(VENV)/.installed-dev translations
+	$(BIN)/python scripts/mutation.py --resume tests/mutation/verdicts.json --save tests/mutation/verdicts.json
+
+mutation-full: $(VENV)/.installed-dev translations
 	$(BIN)/python scripts/mutation.py
 
 lint: $(VENV)/.installed-dev
