@@ -17,7 +17,8 @@ from analysis.result import ConditionalLogit, Regression
 
 
 def ols_clustered(y: np.ndarray, x: np.ndarray, clusters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """OLS coefficients and their cluster-robust covariance (full-rank `x`; `clusters` integer codes).
+    """OLS coefficients and their cluster-robust covariance (full-rank `x` with more rows than
+    columns, at least two clusters: the callers check both; `clusters` integer codes).
 
     beta = (X'X)^-1 X'y; V = c (X'X)^-1 [sum_g (X_g' e_g)(X_g' e_g)'] (X'X)^-1 = c A'A with
     A = S (X'X)^-1, S the clusters' score sums X_g' e_g as rows,
